@@ -1,0 +1,1 @@
+"""Choices (TextChoices) of the needs assessment app."""

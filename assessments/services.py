@@ -1,0 +1,1 @@
+"""Writes of the needs assessment app: `<entity>_<verb>(*, ..., actor)`, atomic, audited."""

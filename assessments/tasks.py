@@ -1,0 +1,1 @@
+"""Celery tasks of the needs assessment app: thin, take ids, idempotent, acks_late."""

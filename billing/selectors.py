@@ -1,0 +1,1 @@
+"""Reads of the compensation app, scoped by the user's role and municipality."""

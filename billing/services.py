@@ -1,0 +1,1 @@
+"""Writes of the compensation app: `<entity>_<verb>(*, ..., actor)`, atomic, audited."""

@@ -1,0 +1,1 @@
+"""Celery tasks of the compensation app: thin, take ids, idempotent, acks_late."""

@@ -1,0 +1,1 @@
+"""Writes of the catalogue app: `<entity>_<verb>(*, ..., actor)`, atomic, audited."""

@@ -1,0 +1,1 @@
+"""Reads of the quality follow-up app, scoped by the user's role and municipality."""

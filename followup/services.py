@@ -1,0 +1,1 @@
+"""Writes of the quality follow-up app: `<entity>_<verb>(*, ..., actor)`, atomic, audited."""

@@ -1,0 +1,212 @@
+"""Demo data for the four municipalities of norra Bohuslän (NoBo). Idempotent.
+
+Municipality codes are SCB's. Postal codes are the real ones of the main localities, grouped
+into demo areas (not a complete postal-code register). Organisation numbers are fictional
+(series 9990xx, Luhn-valid) and belong to no real organisation. Demo passwords exist only where
+settings.DEMO_PASSWORDS_ALLOWED (development and tests); production refuses this command.
+"""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from stdnum import luhn
+
+from lov_portal.accounts.constants import Role
+from lov_portal.accounts.models import RoleAssignment, User
+from lov_portal.accounts.services import role_assign, user_create
+from lov_portal.core.constants import RateZone, ServiceCategory
+from lov_portal.core.services import (
+    area_upsert,
+    cooperation_upsert,
+    municipality_upsert,
+    service_type_upsert,
+)
+from providers.constants import LegalForm
+from providers.services import provider_upsert
+
+DEMO_PASSWORD = "demo-lov-2026"
+
+MUNICIPALITIES = [
+    # code, name, board, [(area, zone, postal codes)]
+    (
+        "1427",
+        "Sotenäs",
+        "Omsorgsnämnden",
+        [
+            ("Kungshamn och Väjern", RateZone.URBAN, ["45631", "45632", "45633", "45634"]),
+            ("Smögen", RateZone.ISLANDS, ["45043"]),
+            ("Hunnebostrand och Bovallstrand", RateZone.RURAL, ["45660", "45661"]),
+        ],
+    ),
+    (
+        "1430",
+        "Munkedal",
+        "Omsorgsnämnden",
+        [
+            ("Munkedal tätort", RateZone.URBAN, ["45530", "45531", "45532", "45533"]),
+            ("Dingle", RateZone.RURAL, ["45561"]),
+            ("Hedekas med omnejd", RateZone.SPARSE, ["45591", "45592", "45593"]),
+        ],
+    ),
+    (
+        "1435",
+        "Tanum",
+        "Omsorgsnämnden",
+        [
+            ("Tanumshede", RateZone.URBAN, ["45730", "45731"]),
+            (
+                "Kustområdet (Grebbestad, Fjällbacka, Hamburgsund)",
+                RateZone.SUBURBAN,
+                ["45772", "45740", "45745"],
+            ),
+            ("Rabbalshede med omnejd", RateZone.RURAL, ["45750"]),
+        ],
+    ),
+    (
+        "1484",
+        "Lysekil",
+        "Socialnämnden",
+        [
+            ("Lysekil tätort", RateZone.URBAN, ["45330", "45331", "45332", "45333", "45334"]),
+            ("Brastad", RateZone.SUBURBAN, ["45430"]),
+            ("Skaftö", RateZone.ISLANDS, ["45034", "45046"]),
+        ],
+    ),
+]
+
+SERVICE_TYPES = [
+    ("hemtjanst-service", "Hemtjänst – service", "Home help – service", ServiceCategory.HOME_HELP),
+    (
+        "hemtjanst-omvardnad",
+        "Hemtjänst – omvårdnad",
+        "Home help – personal care",
+        ServiceCategory.HOME_HELP,
+    ),
+    (
+        "delegerad-hsl",
+        "Delegerade hälso- och sjukvårdsinsatser",
+        "Delegated health care tasks",
+        ServiceCategory.HEALTH,
+    ),
+    ("hemsjukvard", "Hemsjukvård", "Home health care", ServiceCategory.HEALTH),
+    ("boendestod", "Boendestöd", "Housing support", ServiceCategory.DISABILITY),
+    ("ledsagning", "Ledsagning", "Escort service", ServiceCategory.DISABILITY),
+    ("avlosning", "Avlösning", "Relief for family carers", ServiceCategory.OTHER),
+    ("familjeradgivning", "Familjerådgivning", "Family counselling", ServiceCategory.OTHER),
+    ("daglig-verksamhet", "Daglig verksamhet", "Daily activity", ServiceCategory.DISABILITY),
+    ("dagverksamhet", "Dagverksamhet", "Day care", ServiceCategory.OTHER),
+    ("sarskilt-boende", "Särskilt boende", "Residential care", ServiceCategory.OTHER),
+]
+
+PRIVATE_PROVIDERS = [
+    ("Omsorgsbolaget Väst AB", LegalForm.LIMITED_COMPANY, "Kungsgatan 12", "45331", "Lysekil"),
+    ("Kustens Hemtjänst AB", LegalForm.LIMITED_COMPANY, "Hamngatan 3", "45632", "Kungshamn"),
+    (
+        "Hemtjänstkooperativet Bohus ek. för.",
+        LegalForm.COOPERATIVE,
+        "Storgatan 8",
+        "45530",
+        "Munkedal",
+    ),
+]
+
+# email, name, role, municipality code or None, provider index (private) or None
+USERS = [
+    ("bistand@tanum.example", "Britt Bedömare", Role.NEEDS_ASSESSOR, "1435", None),
+    ("namnd@sotenas.example", "Nils Nämnd", Role.BOARD_REVIEWER, "1427", None),
+    ("namnd@lysekil.example", "Lena Nämnd", Role.BOARD_REVIEWER, "1484", None),
+    ("upphandling@sotenas.example", "Ulla Upphandlare", Role.PROCUREMENT_OFFICER, "1427", None),
+    ("ekonomi@lysekil.example", "Erik Ekonom", Role.FINANCE_OFFICER, "1484", None),
+    ("kvalitet@munkedal.example", "Karin Kvalitet", Role.QUALITY_OFFICER, "1430", None),
+    ("admin@tanum.example", "Anders Admin", Role.MUNICIPAL_ADMIN, "1435", None),
+    ("utforare@omsorgsbolaget.example", "Ulf Utförare", Role.PROVIDER_USER, None, 0),
+    ("sysadmin@lov-portalen.example", "Sara Systemadmin", Role.SYSTEM_ADMIN, None, None),
+]
+
+
+def demo_organisation_number(serial: int) -> str:
+    """A fictional, Luhn-valid organisation number in the 9990xx series."""
+    base = f"9990{serial:05d}"
+    return f"{base[:6]}-{base[6:]}{luhn.calc_check_digit(base)}"
+
+
+class Command(BaseCommand):
+    help = "Create or refresh demo data: NoBo municipalities, areas, services, providers, users."
+
+    def handle(self, *args, **options):
+        if not settings.DEMO_PASSWORDS_ALLOWED:
+            raise CommandError(
+                "Demo data with demo passwords is refused here (production settings)."
+            )
+        with transaction.atomic():
+            self._seed()
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Logins are listed in README.md."))
+
+    def _seed(self) -> None:
+        actor = None  # the system itself
+        municipalities = {}
+        for code, name, board, areas in MUNICIPALITIES:
+            municipality = municipality_upsert(code=code, name=name, board_name=board, actor=actor)
+            municipalities[code] = municipality
+            for area_name, zone, postal_codes in areas:
+                area_upsert(
+                    municipality=municipality,
+                    name=area_name,
+                    rate_zone=zone,
+                    postal_codes=postal_codes,
+                    actor=actor,
+                )
+        cooperation_upsert(
+            name="Norra Bohuslän (NoBo)", municipalities=list(municipalities.values()), actor=actor
+        )
+        for ordering, (code, name, name_en, category) in enumerate(SERVICE_TYPES):
+            service_type_upsert(
+                code=code,
+                name=name,
+                name_en=name_en,
+                category=category,
+                ordering=ordering,
+                actor=actor,
+            )
+
+        serial = 1
+        for municipality in municipalities.values():
+            provider_upsert(
+                organisation_number=demo_organisation_number(serial),
+                name=f"{municipality.name} kommun – hemtjänst i egen regi",
+                legal_form=LegalForm.MUNICIPALITY,
+                has_f_tax=False,
+                is_in_house=True,
+                in_house_municipality=municipality,
+                email=f"hemtjanst@{municipality.name.lower().replace('ä', 'a')}.example",
+                actor=actor,
+            )
+            serial += 1
+        private = []
+        for name, legal_form, street, postal_code, city in PRIVATE_PROVIDERS:
+            private.append(
+                provider_upsert(
+                    organisation_number=demo_organisation_number(serial),
+                    name=name,
+                    legal_form=legal_form,
+                    has_f_tax=True,
+                    street_address=street,
+                    postal_code=postal_code,
+                    city=city,
+                    actor=actor,
+                )
+            )
+            serial += 1
+
+        for email, full_name, role, municipality_code, provider_index in USERS:
+            user = User.objects.filter(email=email).first() or user_create(
+                email=email, full_name=full_name, password=DEMO_PASSWORD, actor=actor
+            )
+            municipality = municipalities.get(municipality_code) if municipality_code else None
+            provider = private[provider_index] if provider_index is not None else None
+            if not RoleAssignment.objects.filter(
+                user=user, role=role, municipality=municipality, provider=provider
+            ).exists():
+                role_assign(
+                    user=user, role=role, municipality=municipality, provider=provider, actor=actor
+                )

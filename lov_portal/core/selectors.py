@@ -1,0 +1,43 @@
+"""Reads of municipalities, areas and service types. This vocabulary is public information."""
+
+from django.db.models import QuerySet
+
+from lov_portal.core.validators import normalise_postal_code
+
+from .models import Area, Cooperation, Municipality, ServiceType
+
+
+def municipality_list(*, active_only: bool = True) -> QuerySet[Municipality]:
+    qs = Municipality.objects.all()
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def municipality_get_by_code(*, code: str) -> Municipality:
+    return Municipality.objects.get(code=code)
+
+
+def area_list(*, municipality: Municipality | None = None) -> QuerySet[Area]:
+    qs = Area.objects.select_related("municipality").prefetch_related("postal_codes")
+    return qs.filter(municipality=municipality) if municipality else qs
+
+
+def area_list_for_postal_code(*, postal_code: str) -> QuerySet[Area]:
+    return area_list().filter(postal_codes__postal_code=normalise_postal_code(postal_code))
+
+
+def service_type_list() -> QuerySet[ServiceType]:
+    return ServiceType.objects.filter(is_active=True)
+
+
+def cooperation_list_for_municipality(*, municipality: Municipality) -> QuerySet[Cooperation]:
+    return Cooperation.objects.filter(municipalities=municipality).prefetch_related(
+        "municipalities"
+    )
+
+
+def cooperation_partner_ids(*, municipality_ids: set[int]) -> set[int]:
+    """The municipalities that share a cooperation with any of the given ones (themselves too)."""
+    partners = Municipality.objects.filter(
+        cooperations__municipalities__in=municipality_ids
+    ).values_list("pk", flat=True)
+    return set(partners) | set(municipality_ids)

@@ -1,0 +1,61 @@
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import JsonResponse
+from django.utils.decorators import method_decorator
+from django.views.generic import TemplateView
+from rules.contrib.views import PermissionRequiredMixin
+
+from .sections import sections_for
+from .selectors import municipality_list
+
+
+@method_decorator(login_not_required, name="dispatch")
+class StartView(TemplateView):
+    """Public start page: the public goes to the catalogue, staff and providers log in."""
+
+    template_name = "core/start.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["municipalities"] = municipality_list()
+        context["sections"] = sections_for(self.request.user)
+        return context
+
+
+class WorkspaceView(PermissionRequiredMixin, TemplateView):
+    """Where a logged-in user lands: the work sections their roles give them."""
+
+    permission_required = "core.view_workspace"
+    template_name = "core/workspace.html"
+
+    def get_context_data(self, **kwargs):
+        from lov_portal.accounts.selectors import role_assignment_list_for_user
+
+        context = super().get_context_data(**kwargs)
+        context["sections"] = sections_for(self.request.user)
+        context["assignments"] = role_assignment_list_for_user(user=self.request.user)
+        return context
+
+
+@method_decorator(login_not_required, name="dispatch")
+class AccessibilityStatementView(TemplateView):
+    template_name = "core/accessibility.html"
+
+
+@login_not_required
+def health(request):
+    """Liveness and database check for the load balancer."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+class SectionHomeView(PermissionRequiredMixin, TemplateView):
+    """Landing page of a work section; shows the municipalities the user works for there."""
+
+    def get_context_data(self, **kwargs):
+        from lov_portal.accounts.selectors import role_assignment_list_for_user
+
+        context = super().get_context_data(**kwargs)
+        context["assignments"] = role_assignment_list_for_user(user=self.request.user)
+        return context

@@ -1,0 +1,1 @@
+"""Celery tasks of the providers app: thin, take ids, idempotent, acks_late."""
