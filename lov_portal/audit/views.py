@@ -31,6 +31,9 @@ class AuditEventDetailView(PermissionRequiredMixin, DetailView):
     template_name = "audit/auditevent_detail.html"
     context_object_name = "event"
 
+    def get_permission_object(self):
+        return None  # a section permission; the selector decides about the object
+
     def get_object(self, queryset=None):
         event = audit_event_get(user=self.request.user, pk=self.kwargs["pk"])
         # Reading the log can reveal personal data: the read is logged as well.

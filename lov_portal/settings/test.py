@@ -15,3 +15,7 @@ STORAGES = {
 }
 # Tests run tasks in-process unless a test starts a real worker itself.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+# Static files come straight from the apps and static/ (no collectstatic needed).
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

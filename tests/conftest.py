@@ -1,0 +1,86 @@
+"""Shared fixtures, and the record of what the run used that .ci/run checks.
+
+At the end of a run the controller writes var/test-run.json: the database vendor, the Celery
+broker, and whether the real-worker and browser tests passed. CI fails unless the suite ran on
+PostgreSQL with Redis, a real Celery worker and Chromium.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from lov_portal.accounts.constants import Role
+from tests.factories import MunicipalityFactory, ProviderFactory, user_with_role
+
+RUN_RECORD = Path(__file__).resolve().parent.parent / "var" / "test-run.json"
+_passed_markers: set[str] = set()
+
+
+def pytest_runtest_logreport(report):
+    # Runs in the controller for xdist workers' reports too.
+    if report.when == "call" and report.passed:
+        for marker in ("browser", "celery_worker"):
+            if marker in report.keywords:
+                _passed_markers.add(marker)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if hasattr(session.config, "workerinput"):
+        return
+    engine = settings.DATABASES["default"]["ENGINE"]
+    RUN_RECORD.parent.mkdir(parents=True, exist_ok=True)
+    RUN_RECORD.write_text(
+        json.dumps(
+            {
+                "database": "postgresql" if "postgresql" in engine else engine.rsplit(".", 1)[-1],
+                "broker": settings.CELERY_BROKER_URL,
+                "celery_worker_ran": "celery_worker" in _passed_markers,
+                "browser_tests_ran": "browser" in _passed_markers,
+                "exitstatus": int(exitstatus),
+            },
+            indent=2,
+        )
+    )
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def skip_or_fail(reason: str):
+    """Outside CI a missing tool skips the test; in CI it fails, so nothing is silently lost."""
+    if in_ci():
+        pytest.fail(f"{reason} (required in CI)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def municipality(db):
+    return MunicipalityFactory(code="1435", name="Tanum")
+
+
+@pytest.fixture
+def other_municipality(db):
+    return MunicipalityFactory(code="1484", name="Lysekil")
+
+
+@pytest.fixture
+def provider(db):
+    return ProviderFactory(name="Omsorgsbolaget Test AB")
+
+
+@pytest.fixture
+def role_users(db, municipality, provider):
+    """One user per role, all scoped to `municipality` (or `provider`)."""
+    users = {}
+    for role in Role:
+        users[role] = user_with_role(
+            role,
+            municipality=municipality if role not in (Role.PROVIDER_USER, Role.SYSTEM_ADMIN) else None,
+            provider=provider if role == Role.PROVIDER_USER else None,
+            email=f"{role.value}@test.example",
+        )
+    return users

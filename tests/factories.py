@@ -1,0 +1,103 @@
+import factory
+from stdnum import luhn
+
+from lov_portal.accounts.constants import Role
+from lov_portal.accounts.models import User
+from lov_portal.accounts.services import role_assign
+from lov_portal.core.constants import RateZone
+from lov_portal.core.models import Area, AreaPostalCode, Cooperation, Municipality, ServiceType
+from providers.constants import LegalForm
+from providers.models import Provider
+
+PASSWORD = "test-password-123"
+
+
+def _orgnr(n: int) -> str:
+    base = f"9991{n:05d}"
+    return f"{base[:6]}-{base[6:]}{luhn.calc_check_digit(base)}"
+
+
+class MunicipalityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Municipality
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"{9000 + n:04d}")
+    name = factory.Sequence(lambda n: f"Testkommun {n}")
+    board_name = "Omsorgsnämnden"
+
+
+class CooperationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Cooperation
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Samverkan {n}")
+
+    @factory.post_generation
+    def municipalities(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.municipalities.set(extracted)
+
+
+class AreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Area
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    name = factory.Sequence(lambda n: f"Område {n}")
+    rate_zone = RateZone.URBAN
+
+
+class AreaPostalCodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AreaPostalCode
+
+    area = factory.SubFactory(AreaFactory)
+    postal_code = factory.Sequence(lambda n: f"{45000 + n:05d}")
+
+
+class ServiceTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceType
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"insats-{n}")
+    name = factory.Sequence(lambda n: f"Insats {n}")
+    name_en = factory.Sequence(lambda n: f"Service {n}")
+
+
+class ProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Provider
+
+    name = factory.Sequence(lambda n: f"Utförare {n} AB")
+    organisation_number = factory.Sequence(_orgnr)
+    legal_form = LegalForm.LIMITED_COMPANY
+    has_f_tax = True
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@test.example")
+    full_name = factory.Sequence(lambda n: f"Test Användare {n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(self, create, extracted, **kwargs):
+        if create:
+            self.save()
+
+
+def user_with_role(role: Role, *, municipality=None, provider=None, **kwargs) -> User:
+    """A user holding `role` where it is scoped: a municipality, a provider, or everywhere."""
+    user = UserFactory(**kwargs)
+    if role == Role.PROVIDER_USER:
+        provider = provider or ProviderFactory()
+    elif role != Role.SYSTEM_ADMIN:
+        municipality = municipality or MunicipalityFactory()
+    role_assign(user=user, role=role, municipality=municipality, provider=provider, actor=None)
+    return user

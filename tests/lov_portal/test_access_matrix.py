@@ -1,0 +1,146 @@
+"""Role × URL matrix: every URL the project defines has an entry here, and every role gets
+exactly what the entry says. A new URL without an entry fails `test_every_url_has_an_entry`."""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from lov_portal.accounts.constants import Role
+from lov_portal.audit.models import AuditEvent
+
+PUBLIC = "public"  # anyone, logged in or not
+ANY_USER = "any_user"  # any logged-in user
+
+
+@dataclass(frozen=True)
+class Entry:
+    allowed: str | frozenset
+    kwargs: dict = field(default_factory=dict)
+    # Status for an allowed user (some public pages redirect a logged-in user onwards).
+    ok_status: int = 200
+    ok_status_authenticated: int | None = None
+    method: str = "get"
+
+
+def roles(*names: Role) -> frozenset:
+    return frozenset(names)
+
+
+MATRIX: dict[str, Entry | str] = {
+    "core:start": Entry(PUBLIC),
+    "core:accessibility": Entry(PUBLIC),
+    "core:health": Entry(PUBLIC),
+    "core:home": Entry(roles(*Role)),
+    "catalog:home": Entry(PUBLIC),
+    "accounts:login": Entry(PUBLIC, ok_status_authenticated=302),
+    "accounts:password_reset": Entry(PUBLIC),
+    "accounts:password_reset_done": Entry(PUBLIC),
+    "accounts:password_reset_complete": Entry(PUBLIC),
+    "accounts:password_reset_confirm": Entry(PUBLIC, kwargs={"uidb64": "MQ", "token": "x-y"}),
+    "accounts:verify": Entry(ANY_USER),
+    "accounts:second_factor": Entry(ANY_USER),
+    "providers:procurement": Entry(
+        roles(Role.PROCUREMENT_OFFICER, Role.BOARD_REVIEWER, Role.MUNICIPAL_ADMIN)
+    ),
+    "providers:portal": Entry(roles(Role.PROVIDER_USER)),
+    "assessments:home": Entry(roles(Role.NEEDS_ASSESSOR)),
+    "billing:home": Entry(roles(Role.FINANCE_OFFICER)),
+    "followup:home": Entry(roles(Role.QUALITY_OFFICER)),
+    "audit:list": Entry(roles(Role.SYSTEM_ADMIN)),
+    "audit:detail": Entry(roles(Role.SYSTEM_ADMIN), kwargs={"pk": "__event__"}),
+    "admin:index": Entry(roles(Role.SYSTEM_ADMIN, Role.MUNICIPAL_ADMIN)),
+    # POST-only endpoints, tested by their own tests.
+    "accounts:logout": "POST only: tests/lov_portal/accounts/test_login.py",
+    "set_language": "POST only: tests/test_i18n.py",
+}
+
+# The Django admin's own pages check model permissions per ModelAdmin; the matrix covers its
+# entry point, and tests/lov_portal/test_admin.py covers what each admin role may change.
+EXCLUDED_NAMESPACES = {"admin"}
+
+
+def _all_url_names(resolver=None, namespace: str = "") -> set[str]:
+    resolver = resolver or get_resolver()
+    names = set()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            ns = pattern.namespace or ""
+            full = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            names |= _all_url_names(pattern, full)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+    return names
+
+
+def test_every_url_has_an_entry():
+    names = {
+        name
+        for name in _all_url_names()
+        if name.split(":")[0] not in EXCLUDED_NAMESPACES or name == "admin:index"
+    }
+    missing = sorted(names - MATRIX.keys())
+    assert not missing, f"URLs without an access-matrix entry: {missing}"
+    stale = sorted(MATRIX.keys() - names)
+    assert not stale, f"Matrix entries for URLs that no longer exist: {stale}"
+
+
+def test_every_non_public_view_declares_a_permission():
+    """Deny by default: a view is either marked login_not_required or checks a named
+    permission (rules' PermissionRequiredMixin)."""
+    offenders = []
+    for name, entry in MATRIX.items():
+        if not isinstance(entry, Entry) or name.startswith("admin:"):
+            continue
+        kwargs = {k: ("1" if v == "__event__" else v) for k, v in entry.kwargs.items()}
+        match = get_resolver().resolve(reverse(name, kwargs=kwargs))
+        view_class = getattr(match.func, "view_class", None)
+        public = getattr(match.func, "login_required", True) is False
+        declares = bool(getattr(view_class, "permission_required", None))
+        if entry.allowed == PUBLIC:
+            if not public:
+                offenders.append(f"{name}: public in the matrix but requires login")
+        elif not declares:
+            offenders.append(f"{name}: no permission_required")
+    assert not offenders, offenders
+
+
+CASES = [
+    (name, role)
+    for name, entry in MATRIX.items()
+    if isinstance(entry, Entry)
+    for role in [None, *Role]
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "role"), CASES, ids=[f"{n}-{r or 'anonymous'}" for n, r in CASES])
+def test_access(client, role_users, name, role):
+    entry = MATRIX[name]
+    event = AuditEvent.objects.create(action="read", object_repr="matrix")
+    kwargs = {k: (event.pk if v == "__event__" else v) for k, v in entry.kwargs.items()}
+    url = reverse(name, kwargs=kwargs)
+    if role is not None:
+        client.force_login(role_users[role])
+
+    # Admin requests follow redirects: the admin goes through its own login URL first.
+    response = client.get(url, follow=name.startswith("admin:"))
+
+    if entry.allowed == PUBLIC:
+        allowed = True
+    elif entry.allowed == ANY_USER:
+        allowed = role is not None
+    else:
+        allowed = role in entry.allowed
+
+    if allowed:
+        expected = entry.ok_status
+        if role is not None and entry.ok_status_authenticated is not None:
+            expected = entry.ok_status_authenticated
+        assert response.status_code == expected, (name, role, response.status_code)
+    elif role is None:
+        chain = getattr(response, "redirect_chain", None)
+        final_url = chain[-1][0] if chain else response.url
+        assert final_url.startswith(reverse("accounts:login")), final_url
+    else:
+        assert response.status_code in (403, 404), (name, role, response.status_code)
