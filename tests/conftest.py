@@ -79,7 +79,9 @@ def role_users(db, municipality, provider):
     for role in Role:
         users[role] = user_with_role(
             role,
-            municipality=municipality if role not in (Role.PROVIDER_USER, Role.SYSTEM_ADMIN) else None,
+            municipality=municipality
+            if role not in (Role.PROVIDER_USER, Role.SYSTEM_ADMIN)
+            else None,
             provider=provider if role == Role.PROVIDER_USER else None,
             email=f"{role.value}@test.example",
         )

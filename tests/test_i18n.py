@@ -107,9 +107,7 @@ def test_swedish_translations_keep_placeholders():
     broken = []
     for entry in po.translated_entries():
         expected = sorted(PLACEHOLDER.findall(entry.msgid))
-        translations = (
-            list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
-        )
+        translations = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
         for msgstr in translations:
             if sorted(PLACEHOLDER.findall(msgstr)) != expected:
                 broken.append(f"  - {entry.msgid!r} -> {msgstr!r}")

@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
@@ -40,6 +42,8 @@ class WorkspaceView(PermissionRequiredMixin, TemplateView):
 @method_decorator(login_not_required, name="dispatch")
 class AccessibilityStatementView(TemplateView):
     template_name = "core/accessibility.html"
+    # Update when the statement is reviewed (at least yearly, as DIGG requires).
+    extra_context = {"reviewed": date(2026, 11, 22)}
 
 
 @login_not_required

@@ -160,7 +160,9 @@ STORAGES = {
 # Uploads live outside the web root and are never served by URL directly: a view that checks
 # permissions streams them.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "uploads")
-MEDIA_URL = None
+# No URL pattern and no web server serves this prefix; it exists because Django's test live
+# server requires a MEDIA_URL.
+MEDIA_URL = "/_no_direct_file_access/"
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 
 # --- Celery -------------------------------------------------------------------------------

@@ -60,9 +60,12 @@ def test_database_refuses_update_and_delete_behind_the_application():
         "UPDATE audit_auditevent SET message = 'forged' WHERE id = %s",
         "DELETE FROM audit_auditevent WHERE id = %s",
     ):
-        with pytest.raises(DatabaseError, match="append-only"):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(sql, [event.pk])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [event.pk])
     event.refresh_from_db()
     assert event.message == "x"
 

@@ -98,6 +98,14 @@ SERVICE_TYPES = [
     ("sarskilt-boende", "Särskilt boende", "Residential care", ServiceCategory.OTHER),
 ]
 
+# The municipalities' own names for their organisation (Swedish genitive: Tanums kommun).
+MUNICIPAL_ORGANISATION = {
+    "1427": "Sotenäs kommun",
+    "1430": "Munkedals kommun",
+    "1435": "Tanums kommun",
+    "1484": "Lysekils kommun",
+}
+
 PRIVATE_PROVIDERS = [
     ("Omsorgsbolaget Väst AB", LegalForm.LIMITED_COMPANY, "Kungsgatan 12", "45331", "Lysekil"),
     ("Kustens Hemtjänst AB", LegalForm.LIMITED_COMPANY, "Hamngatan 3", "45632", "Kungshamn"),
@@ -170,10 +178,10 @@ class Command(BaseCommand):
             )
 
         serial = 1
-        for municipality in municipalities.values():
+        for code, municipality in municipalities.items():
             provider_upsert(
                 organisation_number=demo_organisation_number(serial),
-                name=f"{municipality.name} kommun – hemtjänst i egen regi",
+                name=f"{MUNICIPAL_ORGANISATION[code]} – hemtjänst i egen regi",
                 legal_form=LegalForm.MUNICIPALITY,
                 has_f_tax=False,
                 is_in_house=True,
