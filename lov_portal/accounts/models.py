@@ -100,17 +100,17 @@ class RoleAssignment(models.Model):
                 name="roleassignment_scope",
                 condition=(
                     models.Q(
-                        role__in=[r.value for r in MUNICIPAL_ROLES],
+                        role__in=sorted(r.value for r in MUNICIPAL_ROLES),
                         municipality__isnull=False,
                         provider__isnull=True,
                     )
                     | models.Q(
-                        role__in=[r.value for r in PROVIDER_ROLES],
+                        role__in=sorted(r.value for r in PROVIDER_ROLES),
                         municipality__isnull=True,
                         provider__isnull=False,
                     )
                     | models.Q(
-                        role__in=[r.value for r in GLOBAL_ROLES],
+                        role__in=sorted(r.value for r in GLOBAL_ROLES),
                         municipality__isnull=True,
                         provider__isnull=True,
                     )

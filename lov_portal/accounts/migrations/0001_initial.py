@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'role assignment',
                 'verbose_name_plural': 'role assignments',
                 'ordering': ['user', 'role'],
-                'constraints': [models.UniqueConstraint(fields=('user', 'role', 'municipality', 'provider'), name='roleassignment_unique', nulls_distinct=False), models.CheckConstraint(condition=models.Q(models.Q(('municipality__isnull', False), ('provider__isnull', True), ('role__in', ['board_reviewer', 'procurement_officer', 'finance_officer', 'municipal_admin', 'quality_officer', 'needs_assessor'])), models.Q(('municipality__isnull', True), ('provider__isnull', False), ('role__in', ['provider_user'])), models.Q(('municipality__isnull', True), ('provider__isnull', True), ('role__in', ['system_admin'])), _connector='OR'), name='roleassignment_scope')],
+                'constraints': [models.UniqueConstraint(fields=('user', 'role', 'municipality', 'provider'), name='roleassignment_unique', nulls_distinct=False), models.CheckConstraint(condition=models.Q(models.Q(('municipality__isnull', False), ('provider__isnull', True), ('role__in', ['board_reviewer', 'finance_officer', 'municipal_admin', 'needs_assessor', 'procurement_officer', 'quality_officer'])), models.Q(('municipality__isnull', True), ('provider__isnull', False), ('role__in', ['provider_user'])), models.Q(('municipality__isnull', True), ('provider__isnull', True), ('role__in', ['system_admin'])), _connector='OR'), name='roleassignment_scope')],
             },
         ),
     ]
