@@ -1,0 +1,123 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+
+from lov_portal.accounts.models import User
+from lov_portal.core.models import Area, Cooperation, Municipality, ServiceType
+from lov_portal.core.selectors import area_list_for_postal_code
+from lov_portal.core.validators import (
+    validate_municipality_code,
+    validate_organisation_number,
+    validate_postal_code,
+)
+from providers.models import Provider
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.mark.parametrize("value", ["556016-0680", "5560160680", "212000-1355"])
+def test_valid_organisation_numbers(value):
+    validate_organisation_number(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("556016-0681", "Kontrollsiffran"),
+        ("55601-0680", "NNNNNN-NNNN"),
+        ("abcdef-ghij", "NNNNNN-NNNN"),
+    ],
+)
+def test_invalid_organisation_numbers_get_a_swedish_message(value, message):
+    with pytest.raises(ValidationError) as excinfo:
+        validate_organisation_number(value)
+    assert message in str(excinfo.value.messages[0])
+
+
+def test_postal_code_and_municipality_code_validation():
+    validate_postal_code("456 31")
+    validate_municipality_code("1427")
+    with pytest.raises(ValidationError):
+        validate_postal_code("4563")
+    with pytest.raises(ValidationError):
+        validate_municipality_code("142")
+
+
+@pytest.mark.django_db
+def test_seed_demo_creates_nobo_and_is_idempotent():
+    call_command("seed_demo", verbosity=0)
+    counts = (
+        Municipality.objects.count(),
+        Area.objects.count(),
+        ServiceType.objects.count(),
+        Provider.objects.count(),
+        User.objects.count(),
+    )
+    call_command("seed_demo", verbosity=0)
+
+    assert counts == (
+        Municipality.objects.count(),
+        Area.objects.count(),
+        ServiceType.objects.count(),
+        Provider.objects.count(),
+        User.objects.count(),
+    )
+    assert set(Municipality.objects.values_list("code", flat=True)) == {
+        "1427",
+        "1430",
+        "1435",
+        "1484",
+    }
+    cooperation = Cooperation.objects.get()
+    assert cooperation.municipalities.count() == 4
+    for municipality in Municipality.objects.all():
+        assert Provider.objects.filter(in_house_municipality=municipality).count() == 1
+    assert [a.municipality.code for a in area_list_for_postal_code(postal_code="456 32")] == [
+        "1427"
+    ]
+    for user in User.objects.all():
+        assert user.check_password("demo-lov-2026")
+        assert user.role_assignments.count() == 1
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_without_demo_passwords(settings):
+    settings.DEMO_PASSWORDS_ALLOWED = False
+    with pytest.raises(CommandError, match="refused"):
+        call_command("seed_demo", verbosity=0)
+    assert not User.objects.exists()
+
+
+def _manage(*args, **env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key():
+    result = _manage("check", DJANGO_SETTINGS_MODULE="lov_portal.settings.production")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_settings_pass_the_deployment_checks():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SETTINGS_MODULE="lov_portal.settings.production",
+        SECRET_KEY="x" * 60 + "-test-only-production-check-secret",
+        ALLOWED_HOSTS="lov-portalen.example.se",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
