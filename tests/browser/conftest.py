@@ -52,7 +52,8 @@ def demo_data(transactional_db):
 
 
 def _context(browser, live_server, **kwargs):
-    return browser.new_context(base_url=live_server.url, locale="sv-SE", **kwargs)
+    # An English-language browser: the portal must still be Swedish until the visitor chooses.
+    return browser.new_context(base_url=live_server.url, locale="en-US", **kwargs)
 
 
 @pytest.fixture
