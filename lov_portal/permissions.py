@@ -69,6 +69,10 @@ def user_scope(user) -> UserScope:
             municipality_roles.setdefault(role, set()).add(municipality_id)
         else:
             global_roles.add(role)
+    if user.is_superuser:
+        # A superuser (createsuperuser) is a system administrator: same rules, same second
+        # factor, same audit log access; never a way around the role model.
+        global_roles.add(Role.SYSTEM_ADMIN)
     scope = UserScope(
         frozenset(global_roles),
         {r: frozenset(ids) for r, ids in municipality_roles.items()},

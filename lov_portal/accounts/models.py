@@ -91,10 +91,21 @@ class RoleAssignment(models.Model):
         verbose_name_plural = _("role assignments")
         ordering = ["user", "role"]
         constraints = [
+            # One constraint per scope kind, so NULLs never make duplicates (on every database).
             models.UniqueConstraint(
-                fields=["user", "role", "municipality", "provider"],
-                name="roleassignment_unique",
-                nulls_distinct=False,
+                fields=["user", "role", "municipality"],
+                condition=models.Q(municipality__isnull=False),
+                name="roleassignment_unique_municipality",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "provider"],
+                condition=models.Q(provider__isnull=False),
+                name="roleassignment_unique_provider",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=models.Q(municipality__isnull=True, provider__isnull=True),
+                name="roleassignment_unique_global",
             ),
             models.CheckConstraint(
                 name="roleassignment_scope",

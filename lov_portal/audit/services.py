@@ -10,18 +10,10 @@ from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
 
+from lov_portal.core.http import client_ip
+
 from .constants import AuditAction
 from .models import AuditEvent
-
-
-def _client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    # Behind the reverse proxy, the proxy sets X-Forwarded-For; the first address is the client.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _municipality_code(obj: Model | None) -> str:
@@ -65,7 +57,7 @@ def audit_event_record(
         object_id=object_id,
         object_repr=object_repr[:200],
         message=message[:500],
-        ip_address=_client_ip(request),
+        ip_address=client_ip(request),
         path=(request.get_full_path()[:500] if request is not None else ""),
         details=details or {},
     )

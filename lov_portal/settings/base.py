@@ -132,6 +132,10 @@ AXES_RESET_ON_SUCCESS = True
 # The login form posts the e-mail address in the field Django calls "username".
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "lov_portal.core.http.client_ip"
+# Reverse proxies in front of the portal that append to X-Forwarded-For (0: none, use the
+# connection's address). The audit log and the lockout both use lov_portal.core.http.client_ip.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
 

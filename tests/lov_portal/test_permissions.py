@@ -86,3 +86,33 @@ def test_every_named_permission_is_checked_somewhere():
     )
     unused = [name for name in PERMISSIONS if f'"{name}"' not in sources]
     assert not unused, unused
+
+
+def test_superuser_is_a_system_administrator_not_a_way_around_the_roles(client, settings):
+    from django.urls import reverse
+
+    from lov_portal.accounts.models import User
+
+    superuser = User.objects.create_superuser("root@test.example", "x" * 16, full_name="Root")
+    assert superuser.has_perm("audit.search_auditevents")
+    settings.OTP_REQUIRED_FOR_STAFF = True
+    client.force_login(superuser)
+    response = client.get(reverse("audit:list"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("accounts:second_factor"))
+
+
+def test_a_role_is_held_once_per_scope():
+    from django.db import IntegrityError, transaction
+
+    from lov_portal.accounts.models import RoleAssignment
+
+    municipality = MunicipalityFactory()
+    user = user_with_role(Role.SYSTEM_ADMIN)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RoleAssignment.objects.create(user=user, role=Role.SYSTEM_ADMIN)
+    RoleAssignment.objects.create(user=user, role=Role.NEEDS_ASSESSOR, municipality=municipality)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RoleAssignment.objects.create(
+            user=user, role=Role.NEEDS_ASSESSOR, municipality=municipality
+        )
