@@ -136,6 +136,20 @@ PERMISSIONS: dict[str, rules.Predicate] = {
         Role.PROCUREMENT_OFFICER, Role.BOARD_REVIEWER, Role.MUNICIPAL_ADMIN
     ),
     "providers.access_provider_portal": is_provider_user,
+    # Write and publish requests for applications (object: the request or a version).
+    "providers.manage_request": has_municipal_role(Role.PROCUREMENT_OFFICER),
+    # See an application (object: the application): its provider, and the reviewers of the
+    # municipalities the request belongs to (a cooperation reviews together).
+    "providers.view_application": is_provider_user
+    | has_municipal_role(Role.BOARD_REVIEWER, Role.PROCUREMENT_OFFICER),
+    "providers.edit_application": is_provider_user,
+    "providers.review_application": has_municipal_role(
+        Role.BOARD_REVIEWER, Role.PROCUREMENT_OFFICER
+    ),
+    # Decide for one municipality (object: the application to that municipality).
+    "providers.decide_application": has_municipal_role(Role.BOARD_REVIEWER),
+    # Warn, suspend, reactivate or terminate a contract (object: the contract).
+    "providers.manage_contract": has_municipal_role(Role.PROCUREMENT_OFFICER, Role.MUNICIPAL_ADMIN),
     # Needs assessment, choice and orders
     "assessments.access_workspace": has_municipal_role(Role.NEEDS_ASSESSOR),
     # Compensation and invoicing

@@ -1,10 +1,18 @@
-"""Reads of providers, scoped by the user's role and municipality."""
+"""Reads of the providers app, scoped by the user's role and municipality.
 
-from django.db.models import QuerySet
+A missing object and one the user may not see give the same 404.
+"""
 
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from lov_portal.accounts.constants import Role
 from lov_portal.permissions import user_scope
 
-from .models import Provider
+from .constants import ApplicationStatus
+from .models import Application, ApplicationMunicipality, Provider
+
+REVIEW_ROLES = (Role.BOARD_REVIEWER, Role.PROCUREMENT_OFFICER)
 
 
 def provider_list_in_house() -> QuerySet[Provider]:
@@ -15,3 +23,51 @@ def provider_list_in_house() -> QuerySet[Provider]:
 def provider_list_for_user(*, user) -> QuerySet[Provider]:
     """The providers a provider user works for."""
     return Provider.objects.filter(pk__in=user_scope(user).provider_ids)
+
+
+def _reviewable(user) -> Q:
+    """Applications to requests owned by one of the user's review municipalities, or by a
+    cooperation one of them belongs to."""
+    ids = user_scope(user).municipality_ids(*REVIEW_ROLES)
+    return Q(version__request__owner_municipality__in=ids) | Q(
+        version__request__owner_cooperation__municipalities__in=ids
+    )
+
+
+def application_list_for_user(*, user) -> QuerySet[Application]:
+    scope = user_scope(user)
+    visible = Q(provider__in=scope.provider_ids) | (
+        _reviewable(user) & ~Q(status=ApplicationStatus.DRAFT)
+    )
+    return (
+        Application.objects.filter(visible)
+        .distinct()
+        .select_related("provider", "version__request")
+    )
+
+
+def application_get_for_user(*, user, pk: int) -> Application:
+    try:
+        return application_list_for_user(user=user).get(pk=pk)
+    except Application.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def review_queue(*, user) -> QuerySet[Application]:
+    """Applications waiting for the user's municipalities, the longest-waiting first."""
+    return (
+        application_list_for_user(user=user)
+        .filter(_reviewable(user))
+        .filter(status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW])
+        .order_by("waiting_since", "pk")
+    )
+
+
+def decision_get_for_user(*, user, pk: int) -> ApplicationMunicipality:
+    application_ids = application_list_for_user(user=user).values("pk")
+    try:
+        return ApplicationMunicipality.objects.select_related("application", "municipality").get(
+            pk=pk, application__in=application_ids
+        )
+    except ApplicationMunicipality.DoesNotExist as exc:
+        raise Http404 from exc

@@ -1,12 +1,83 @@
-"""Writes of the providers app: `<entity>_<verb>(*, ..., actor)`, atomic, audited."""
+"""Writes of the providers app: `<entity>_<verb>(*, ..., actor)`, atomic, audited.
 
+Every status change goes through lov_portal.core.workflow.transition with the tables in
+providers.constants; notifications and PDFs run after commit as Celery tasks.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lov_portal.audit.constants import AuditAction
 from lov_portal.audit.services import audit_event_record
 from lov_portal.core.validators import normalise_organisation_number
+from lov_portal.core.workflow import transition
 
-from .models import Provider
+from . import tasks
+from .constants import (
+    APPLICATION_TRANSITIONS,
+    CONTRACT_TRANSITIONS,
+    DECISION_TRANSITIONS,
+    REQUEST_TRANSITIONS,
+    VERSION_TRANSITIONS,
+    ApplicationStatus,
+    ContractEventKind,
+    ContractStatus,
+    DecisionStatus,
+    EvidenceKind,
+    RequestStatus,
+    VersionStatus,
+)
+from .models import (
+    Answer,
+    Application,
+    ApplicationMunicipality,
+    Assessment,
+    CompletionRequest,
+    Contract,
+    ContractEvent,
+    Document,
+    Provider,
+    RequestForApplications,
+    RequestVersion,
+    Requirement,
+    RequirementSection,
+    StatusChange,
+)
+
+EDITABLE_APPLICATION = {ApplicationStatus.DRAFT, ApplicationStatus.COMPLETION_REQUESTED}
+
+
+def _may(permission: str):
+    return lambda actor, obj: actor.has_perm(permission, obj)
+
+
+def _history(actor, comment: str = ""):
+    def record(obj, from_status, to_status):
+        return StatusChange.objects.create(
+            content_type=ContentType.objects.get_for_model(obj),
+            object_id=obj.pk,
+            from_status=from_status,
+            to_status=to_status,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            comment=comment,
+        )
+
+    return record
+
+
+def _require(actor, permission: str, obj) -> None:
+    if actor is not None and not actor.has_perm(permission, obj):
+        raise PermissionDenied
+
+
+# --- Providers -----------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -20,3 +91,555 @@ def provider_upsert(*, organisation_number: str, actor, **fields) -> Provider:
     if created:
         audit_event_record(actor=actor, action=AuditAction.CREATE, obj=provider)
     return provider
+
+
+# --- Requests for applications ---------------------------------------------------------------
+
+
+@transaction.atomic
+def request_create(
+    *,
+    reference: str,
+    title: str,
+    actor,
+    owner_municipality=None,
+    owner_cooperation=None,
+    description: str = "",
+    payment_basis: str,
+    service_types=(),
+    areas=(),
+) -> RequestForApplications:
+    request = RequestForApplications(
+        reference=reference,
+        owner_municipality=owner_municipality,
+        owner_cooperation=owner_cooperation,
+    )
+    request.full_clean()
+    request.save()
+    _require(actor, "providers.manage_request", request)
+    version = RequestVersion.objects.create(
+        request=request,
+        number=1,
+        title=title,
+        description=description,
+        payment_basis=payment_basis,
+    )
+    version.service_types.set(service_types)
+    version.areas.set(areas)
+    audit_event_record(actor=actor, action=AuditAction.CREATE, obj=request)
+    return request
+
+
+def _require_draft(version: RequestVersion) -> None:
+    if version.status != VersionStatus.DRAFT:
+        raise ValidationError(
+            _("A published version cannot be changed. Create a new version instead."),
+            code="published",
+        )
+
+
+@transaction.atomic
+def requirement_section_add(*, version: RequestVersion, title: str, actor) -> RequirementSection:
+    _require(actor, "providers.manage_request", version)
+    _require_draft(version)
+    ordering = version.sections.count()
+    return RequirementSection.objects.create(version=version, title=title, ordering=ordering)
+
+
+@transaction.atomic
+def requirement_add(
+    *,
+    section: RequirementSection,
+    text: str,
+    evidence_kind: str,
+    actor,
+    max_age_days: int | None = None,
+    tracks_expiry: bool = False,
+) -> Requirement:
+    _require(actor, "providers.manage_request", section.version)
+    _require_draft(section.version)
+    if max_age_days is not None and evidence_kind != EvidenceKind.DATE:
+        raise ValidationError(_("A maximum age applies only to date evidence."), code="max_age")
+    return Requirement.objects.create(
+        section=section,
+        text=text,
+        evidence_kind=evidence_kind,
+        max_age_days=max_age_days,
+        tracks_expiry=tracks_expiry,
+        ordering=section.requirements.count(),
+    )
+
+
+def _publish_version(version: RequestVersion, actor) -> None:
+    if not Requirement.objects.filter(section__version=version).exists():
+        raise ValidationError(
+            _("Add at least one requirement before publishing."), code="no_requirements"
+        )
+    previous = RequestVersion.objects.filter(
+        request=version.request, status=VersionStatus.PUBLISHED
+    ).first()
+    if previous is not None:
+        transition(
+            obj=previous,
+            to=VersionStatus.SUPERSEDED,
+            actor=actor,
+            allowed=VERSION_TRANSITIONS,
+            history=_history(actor),
+            may=_may("providers.manage_request"),
+        )
+    transition(
+        obj=version,
+        to=VersionStatus.PUBLISHED,
+        actor=actor,
+        allowed=VERSION_TRANSITIONS,
+        history=_history(actor),
+        may=_may("providers.manage_request"),
+        changes={"published_at": timezone.now()},
+    )
+
+
+@transaction.atomic
+def request_publish(*, request: RequestForApplications, actor) -> RequestForApplications:
+    """Publish a draft request with its first version; applications may then come in."""
+    version = request.versions.get(status=VersionStatus.DRAFT)
+    _publish_version(version, actor)
+    return transition(
+        obj=request,
+        to=RequestStatus.PUBLISHED,
+        actor=actor,
+        allowed=REQUEST_TRANSITIONS,
+        history=_history(actor),
+        may=_may("providers.manage_request"),
+    )
+
+
+@transaction.atomic
+def request_version_create(*, request: RequestForApplications, actor) -> RequestVersion:
+    """A change to a published request: a new draft version copied from the current one."""
+    _require(actor, "providers.manage_request", request)
+    if request.versions.filter(status=VersionStatus.DRAFT).exists():
+        raise ValidationError(_("There is already a draft version."), code="draft_exists")
+    current = request.versions.get(status=VersionStatus.PUBLISHED)
+    new = RequestVersion.objects.create(
+        request=request,
+        number=request.versions.count() + 1,
+        title=current.title,
+        description=current.description,
+        payment_basis=current.payment_basis,
+    )
+    new.service_types.set(current.service_types.all())
+    new.areas.set(current.areas.all())
+    for section in current.sections.prefetch_related("requirements"):
+        copy = RequirementSection.objects.create(
+            version=new, title=section.title, ordering=section.ordering
+        )
+        Requirement.objects.bulk_create(
+            [
+                Requirement(
+                    section=copy,
+                    text=r.text,
+                    evidence_kind=r.evidence_kind,
+                    max_age_days=r.max_age_days,
+                    tracks_expiry=r.tracks_expiry,
+                    ordering=r.ordering,
+                )
+                for r in section.requirements.all()
+            ]
+        )
+    audit_event_record(actor=actor, action=AuditAction.CREATE, obj=new)
+    return new
+
+
+@transaction.atomic
+def request_version_publish(*, version: RequestVersion, actor) -> RequestVersion:
+    """Publish a new version of an already published request; earlier applications keep
+    the version they answered."""
+    if version.request.status != RequestStatus.PUBLISHED:
+        raise ValidationError(_("Publish the request first."), code="not_published")
+    _publish_version(version, actor)
+    return version
+
+
+@transaction.atomic
+def request_close(*, request: RequestForApplications, actor) -> RequestForApplications:
+    return transition(
+        obj=request,
+        to=RequestStatus.CLOSED,
+        actor=actor,
+        allowed=REQUEST_TRANSITIONS,
+        history=_history(actor),
+        may=_may("providers.manage_request"),
+    )
+
+
+# --- Applications ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_start(*, provider: Provider, version: RequestVersion, actor) -> Application:
+    if version.status != VersionStatus.PUBLISHED or version.request.status != "published":
+        raise ValidationError(
+            _("This request for applications is not open for applications."), code="closed"
+        )
+    application = Application(provider=provider, version=version)
+    _require(actor, "providers.edit_application", application)
+    existing = Application.objects.filter(provider=provider, version=version).exclude(
+        status=ApplicationStatus.WITHDRAWN
+    )
+    if existing.exists():
+        return existing.get()
+    application.save()
+    audit_event_record(actor=actor, action=AuditAction.CREATE, obj=application)
+    return application
+
+
+def _require_editable(application: Application, actor) -> None:
+    _require(actor, "providers.edit_application", application)
+    if application.status not in EDITABLE_APPLICATION:
+        raise ValidationError(
+            _("A submitted application cannot be changed until the municipality asks for more."),
+            code="frozen",
+        )
+
+
+@transaction.atomic
+def application_scope_save(
+    *,
+    application: Application,
+    capacities: dict,
+    service_types,
+    areas,
+    actor,
+) -> Application:
+    """Which municipalities (with a capacity ceiling each), services and areas it applies for.
+
+    capacities: {municipality: (value or None, unit)}.
+    """
+    _require_editable(application, actor)
+    open_municipalities = application.version.request.municipality_ids
+    for municipality in capacities:
+        if municipality.pk not in open_municipalities:
+            raise ValidationError(_("The request is not open in %(m)s.") % {"m": municipality})
+    allowed_areas = set(application.version.areas.values_list("pk", flat=True))
+    if any(area.pk not in allowed_areas for area in areas):
+        raise ValidationError(_("An area you chose is not open for application."))
+    application.service_types.set(service_types)
+    application.areas.set(areas)
+    application.municipalities.exclude(municipality__in=list(capacities)).delete()
+    for municipality, (value, unit) in capacities.items():
+        ApplicationMunicipality.objects.update_or_create(
+            application=application,
+            municipality=municipality,
+            defaults={"capacity_value": value, "capacity_unit": unit},
+        )
+    audit_event_record(actor=actor, action=AuditAction.UPDATE, obj=application)
+    return application
+
+
+@transaction.atomic
+def document_store(*, provider: Provider, uploaded_file, actor) -> Document:
+    """Store a file that lov_portal.core.uploads has already validated (type, size, name)."""
+    from lov_portal.core.uploads import private_storage, upload_to_path
+
+    validated = uploaded_file.validated
+    path = private_storage.save(
+        upload_to_path(f"providers/{provider.pk}", validated), uploaded_file
+    )
+    document = Document.objects.create(
+        provider=provider,
+        file=path,
+        original_name=validated.safe_name,
+        content_type=validated.content_type,
+        size=validated.size,
+        sha256=validated.sha256,
+        uploaded_by=actor,
+    )
+    audit_event_record(actor=actor, action=AuditAction.CREATE, obj=document)
+    return document
+
+
+@transaction.atomic
+def answer_save(
+    *,
+    application: Application,
+    requirement: Requirement,
+    actor,
+    declaration: bool | None = None,
+    text: str = "",
+    date_value: date | None = None,
+    document: Document | None = None,
+    expires_on: date | None = None,
+) -> Answer:
+    _require_editable(application, actor)
+    if requirement.section.version_id != application.version_id:
+        raise ValidationError(_("The requirement belongs to another version."))
+    if document is not None and document.provider_id != application.provider_id:
+        raise PermissionDenied
+    answer, _created = Answer.objects.get_or_create(
+        application=application, requirement=requirement
+    )
+    answer.declaration = declaration
+    answer.text = text
+    answer.date = date_value
+    if document is not None:
+        answer.document = document
+    answer.expires_on = expires_on
+    answer.save()
+    # A changed answer must be assessed again.
+    Assessment.objects.filter(answer=answer).delete()
+    return answer
+
+
+def application_missing(application: Application, *, today: date | None = None) -> list[str]:
+    """Every reason the application cannot be submitted yet, naming the requirement."""
+    today = today or timezone.localdate()
+    problems: list[str] = []
+    if not application.municipalities.exists():
+        problems.append(_("Choose at least one municipality."))
+    if not application.service_types.exists():
+        problems.append(_("Choose at least one service."))
+    answers = {a.requirement_id: a for a in application.answers.all()}
+    requirements = Requirement.objects.filter(section__version=application.version).select_related(
+        "section"
+    )
+    for requirement in requirements:
+        answer = answers.get(requirement.pk)
+        label = f"{requirement.section.title}: {requirement.text}"
+        kind = requirement.evidence_kind
+        if answer is None or (
+            (kind == EvidenceKind.DECLARATION and answer.declaration is not True)
+            or (kind == EvidenceKind.TEXT and not answer.text.strip())
+            or (kind == EvidenceKind.DOCUMENT and answer.document_id is None)
+            or (kind == EvidenceKind.DATE and answer.date is None)
+        ):
+            problems.append(_("Missing answer: %(requirement)s") % {"requirement": label})
+            continue
+        too_old = (
+            kind == EvidenceKind.DATE
+            and requirement.max_age_days is not None
+            and answer.date < today - timedelta(days=requirement.max_age_days)
+        )
+        if too_old:
+            problems.append(
+                _("Too old (at most %(days)s days): %(requirement)s")
+                % {"days": requirement.max_age_days, "requirement": label}
+            )
+        if requirement.tracks_expiry and (answer.expires_on is None or answer.expires_on < today):
+            problems.append(
+                _("A valid expiry date is needed: %(requirement)s") % {"requirement": label}
+            )
+    return problems
+
+
+@transaction.atomic
+def application_submit(*, application: Application, actor) -> Application:
+    """Submit (or, after a completion request, resubmit): the answers freeze."""
+    problems = application_missing(application)
+    if problems:
+        raise ValidationError(problems, code="incomplete")
+    now = timezone.now()
+    changes = {"waiting_since": now}
+    if application.submitted_at is None:
+        changes["submitted_at"] = now
+    resubmission = application.status == ApplicationStatus.COMPLETION_REQUESTED
+    result = transition(
+        obj=application,
+        to=ApplicationStatus.SUBMITTED,
+        actor=actor,
+        allowed=APPLICATION_TRANSITIONS,
+        history=_history(actor),
+        may=_may("providers.edit_application"),
+        changes=changes,
+        on_commit=lambda a: tasks.notify_application.delay(
+            a.pk, "resubmitted" if resubmission else "submitted"
+        ),
+    )
+    return result
+
+
+@transaction.atomic
+def application_review_start(*, application: Application, actor) -> Application:
+    return transition(
+        obj=application,
+        to=ApplicationStatus.IN_REVIEW,
+        actor=actor,
+        allowed=APPLICATION_TRANSITIONS,
+        history=_history(actor),
+        may=_may("providers.review_application"),
+    )
+
+
+@transaction.atomic
+def assessment_record(*, answer: Answer, result: str, comment: str = "", actor) -> Assessment:
+    application = answer.application
+    _require(actor, "providers.review_application", application)
+    if application.status != ApplicationStatus.IN_REVIEW:
+        raise ValidationError(_("Start the review before assessing."), code="not_in_review")
+    assessment, _created = Assessment.objects.update_or_create(
+        answer=answer, defaults={"result": result, "comment": comment, "assessed_by": actor}
+    )
+    audit_event_record(
+        actor=actor, action=AuditAction.UPDATE, obj=application, message=f"{answer}: {result}"
+    )
+    return assessment
+
+
+@transaction.atomic
+def completion_request_create(
+    *, application: Application, message: str, actor
+) -> CompletionRequest:
+    if not message.strip():
+        raise ValidationError(_("Say what is missing."), code="required")
+    transition(
+        obj=application,
+        to=ApplicationStatus.COMPLETION_REQUESTED,
+        actor=actor,
+        allowed=APPLICATION_TRANSITIONS,
+        history=_history(actor, message),
+        may=_may("providers.review_application"),
+        changes={"waiting_since": None},
+        on_commit=lambda a: tasks.notify_application.delay(a.pk, "completion_requested"),
+    )
+    return CompletionRequest.objects.create(
+        application=application, message=message, requested_by=actor
+    )
+
+
+@transaction.atomic
+def completion_request_reply(
+    *, completion_request: CompletionRequest, reply: str, actor
+) -> CompletionRequest:
+    application = completion_request.application
+    _require_editable(application, actor)
+    completion_request.reply = reply
+    completion_request.replied_at = timezone.now()
+    completion_request.save(update_fields=["reply", "replied_at"])
+    audit_event_record(actor=actor, action=AuditAction.UPDATE, obj=application, message="reply")
+    return completion_request
+
+
+@transaction.atomic
+def application_decide(
+    *,
+    application_municipality: ApplicationMunicipality,
+    approve: bool,
+    decision_date: date,
+    board_reference: str,
+    reasons: str,
+    actor,
+) -> ApplicationMunicipality:
+    """One municipality's board decides; approval creates that municipality's contract."""
+    application = application_municipality.application
+    if application.status != ApplicationStatus.IN_REVIEW:
+        raise ValidationError(_("Only an application in review can be decided."))
+    if not approve and not reasons.strip():
+        raise ValidationError(
+            {"reasons": _("A rejection must give its reasons (the provider may appeal).")}
+        )
+    decided = transition(
+        obj=application_municipality,
+        to=DecisionStatus.APPROVED if approve else DecisionStatus.REJECTED,
+        actor=actor,
+        allowed=DECISION_TRANSITIONS,
+        history=_history(actor, reasons),
+        may=_may("providers.decide_application"),
+        changes={
+            "decision_date": decision_date,
+            "board_reference": board_reference,
+            "reasons": reasons,
+            "decided_by": actor,
+        },
+        on_commit=lambda d: tasks.render_decision_letter.delay(d.pk),
+    )
+    audit_event_record(
+        actor=actor,
+        action=AuditAction.DECISION,
+        obj=decided,
+        message="approved" if approve else "rejected",
+    )
+    if approve:
+        _contract_create(decided, actor)
+    if not application.municipalities.filter(status=DecisionStatus.PENDING).exists():
+        transition(
+            obj=application,
+            to=ApplicationStatus.DECIDED,
+            actor=actor,
+            allowed=APPLICATION_TRANSITIONS,
+            history=_history(actor),
+            may=_may("providers.view_application"),
+            changes={"waiting_since": None},
+        )
+    return decided
+
+
+@transaction.atomic
+def application_withdraw(*, application: Application, actor) -> Application:
+    return transition(
+        obj=application,
+        to=ApplicationStatus.WITHDRAWN,
+        actor=actor,
+        allowed=APPLICATION_TRANSITIONS,
+        history=_history(actor),
+        may=_may("providers.edit_application"),
+        changes={"waiting_since": None},
+    )
+
+
+# --- Contracts -------------------------------------------------------------------------------
+
+
+def _contract_create(decided: ApplicationMunicipality, actor) -> Contract:
+    application = decided.application
+    contract = Contract.objects.create(
+        provider=application.provider,
+        municipality=decided.municipality,
+        application_municipality=decided,
+        request=application.version.request,
+        capacity_value=decided.capacity_value,
+        capacity_unit=decided.capacity_unit,
+        valid_from=decided.decision_date,
+    )
+    contract.service_types.set(application.service_types.all())
+    contract.areas.set(application.areas.filter(municipality=decided.municipality))
+    audit_event_record(actor=actor, action=AuditAction.CREATE, obj=contract)
+    return contract
+
+
+@transaction.atomic
+def contract_warn(*, contract: Contract, reason: str, actor) -> ContractEvent:
+    _require(actor, "providers.manage_contract", contract)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason.")})
+    event = ContractEvent.objects.create(
+        contract=contract, kind=ContractEventKind.WARNING, reason=reason, actor=actor
+    )
+    audit_event_record(actor=actor, action=AuditAction.DECISION, obj=contract, message="warning")
+    return event
+
+
+_CONTRACT_EVENT_FOR = {
+    ContractStatus.SUSPENDED: ContractEventKind.SUSPENSION,
+    ContractStatus.ACTIVE: ContractEventKind.REACTIVATION,
+    ContractStatus.TERMINATED: ContractEventKind.TERMINATION,
+}
+
+
+@transaction.atomic
+def contract_change_status(*, contract: Contract, to: str, reason: str, actor) -> Contract:
+    """Suspend, reactivate or terminate a contract, always with a reason."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason.")})
+    changed = transition(
+        obj=contract,
+        to=to,
+        actor=actor,
+        allowed=CONTRACT_TRANSITIONS,
+        history=_history(actor, reason),
+        may=_may("providers.manage_contract"),
+        changes={"status_reason": reason},
+        comment=reason,
+    )
+    ContractEvent.objects.create(
+        contract=contract, kind=_CONTRACT_EVENT_FOR[to], reason=reason, actor=actor
+    )
+    return changed

@@ -1,6 +1,19 @@
+from django.http import Http404
+from django.utils import timezone
+from django.views.generic import DetailView, TemplateView
+from rules.contrib.views import PermissionRequiredMixin
+
+from lov_portal.audit.constants import AuditAction
+from lov_portal.audit.services import audit_log
+from lov_portal.core.uploads import file_response
 from lov_portal.core.views import SectionHomeView
 
-from .selectors import provider_list_for_user
+from .selectors import (
+    application_get_for_user,
+    decision_get_for_user,
+    provider_list_for_user,
+    review_queue,
+)
 
 
 class ProcurementHomeView(SectionHomeView):
@@ -20,3 +33,66 @@ class ProviderPortalHomeView(SectionHomeView):
         context = super().get_context_data(**kwargs)
         context["providers"] = provider_list_for_user(user=self.request.user)
         return context
+
+
+class ReviewQueueView(PermissionRequiredMixin, TemplateView):
+    """Applications waiting for the reviewer's municipalities, with how long each has waited."""
+
+    permission_required = "providers.review_application"
+    template_name = "providers/review_queue.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["applications"] = review_queue(user=self.request.user)
+        context["now"] = timezone.now()
+        return context
+
+
+class ApplicationDetailView(PermissionRequiredMixin, DetailView):
+    """One application: for its provider, and for the reviewers of its municipalities."""
+
+    permission_required = "providers.view_application"
+    template_name = "providers/application_detail.html"
+    context_object_name = "application"
+
+    def get_object(self, queryset=None):
+        if not hasattr(self, "_application"):
+            self._application = application_get_for_user(
+                user=self.request.user, pk=self.kwargs["pk"]
+            )
+        return self._application
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        application = self.object
+        context["answers"] = application.answers.select_related(
+            "requirement__section", "document", "assessment"
+        ).order_by("requirement__section__ordering", "requirement__ordering")
+        context["decisions"] = application.municipalities.select_related("municipality")
+        context["completion_requests"] = application.completion_requests.all()
+        context["can_review"] = self.request.user.has_perm(
+            "providers.review_application", application
+        )
+        return context
+
+
+class DecisionLetterView(PermissionRequiredMixin, DetailView):
+    """The decision letter PDF, to the provider and the reviewers of the application."""
+
+    permission_required = "providers.view_application"
+
+    def get_permission_object(self):
+        return self.get_object().application
+
+    def get_object(self, queryset=None):
+        if not hasattr(self, "_decision"):
+            self._decision = decision_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+        return self._decision
+
+    def get(self, request, *args, **kwargs):
+        decision = self.get_object()
+        if not decision.letter:
+            raise Http404
+        audit_log(request, AuditAction.EXPORT, decision, message="decision letter")
+        name = f"beslut-{decision.municipality.name.lower()}-{decision.application_id}.pdf"
+        return file_response(decision.letter, filename=name, content_type="application/pdf")

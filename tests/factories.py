@@ -101,3 +101,44 @@ def user_with_role(role: Role, *, municipality=None, provider=None, **kwargs) ->
         municipality = municipality or MunicipalityFactory()
     role_assign(user=user, role=role, municipality=municipality, provider=provider, actor=None)
     return user
+
+
+def published_request(*, municipalities, actor=None, requirements=None, **kwargs):
+    """A published request for applications owned by a cooperation of `municipalities`
+    (or by the one municipality), with one section of requirements."""
+    from providers.constants import EvidenceKind, PaymentBasis
+    from providers.services import (
+        request_create,
+        request_publish,
+        requirement_add,
+        requirement_section_add,
+    )
+
+    owner = {}
+    if len(municipalities) == 1:
+        owner["owner_municipality"] = municipalities[0]
+    else:
+        owner["owner_cooperation"] = CooperationFactory(municipalities=municipalities)
+    areas = [AreaFactory(municipality=m) for m in municipalities]
+    service = ServiceTypeFactory(code="hemtjanst-omvardnad", name="Hemtjänst – omvårdnad")
+    request = request_create(
+        reference=kwargs.pop("reference", "LOV-2026-1"),
+        title=kwargs.pop("title", "Hemtjänst i norra Bohuslän"),
+        payment_basis=kwargs.pop("payment_basis", PaymentBasis.PERFORMED_TIME),
+        service_types=[service],
+        areas=areas,
+        actor=actor,
+        **owner,
+        **kwargs,
+    )
+    version = request.versions.get()
+    section = requirement_section_add(version=version, title="Grundkrav", actor=actor)
+    for text, kind, extra in requirements or [
+        ("Företaget har F-skatt", EvidenceKind.DECLARATION, {}),
+        ("Beskriv verksamheten", EvidenceKind.TEXT, {}),
+        ("SKV 4820, högst två månader gammalt", EvidenceKind.DATE, {"max_age_days": 60}),
+    ]:
+        requirement_add(section=section, text=text, evidence_kind=kind, actor=actor, **extra)
+    request_publish(request=request, actor=actor)
+    request.refresh_from_db()
+    return request

@@ -13,6 +13,12 @@ class Municipality(models.Model):
         _("municipality code"), max_length=4, unique=True, validators=[validate_municipality_code]
     )
     name = models.CharField(_("name"), max_length=100)
+    organisation_name = models.CharField(
+        _("name of the organisation"),
+        max_length=100,
+        blank=True,
+        help_text=_("As in letters, e.g. Lysekils kommun."),
+    )
     board_name = models.CharField(
         _("board"),
         max_length=200,
@@ -32,6 +38,10 @@ class Municipality(models.Model):
     @property
     def municipality_ids(self) -> set[int]:
         return {self.pk}
+
+    @property
+    def organisation(self) -> str:
+        return self.organisation_name or f"{self.name} kommun"
 
 
 class Cooperation(models.Model):

@@ -14,9 +14,12 @@ from .validators import normalise_postal_code
 
 
 @transaction.atomic
-def municipality_upsert(*, code: str, name: str, board_name: str = "", actor) -> Municipality:
+def municipality_upsert(
+    *, code: str, name: str, board_name: str = "", organisation_name: str = "", actor
+) -> Municipality:
     municipality, created = Municipality.objects.update_or_create(
-        code=code, defaults={"name": name, "board_name": board_name}
+        code=code,
+        defaults={"name": name, "board_name": board_name, "organisation_name": organisation_name},
     )
     if created:
         audit_event_record(actor=actor, action=AuditAction.CREATE, obj=municipality)

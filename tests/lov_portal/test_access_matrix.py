@@ -50,6 +50,21 @@ MATRIX: dict[str, Entry | str] = {
     "audit:list": Entry(roles(Role.SYSTEM_ADMIN)),
     "audit:detail": Entry(roles(Role.SYSTEM_ADMIN), kwargs={"pk": "__event__"}),
     "admin:index": Entry(roles(Role.SYSTEM_ADMIN, Role.MUNICIPAL_ADMIN)),
+    # Providers: the application of `provider` to a request of `municipality` (see
+    # _objects); its provider and the municipality's reviewers see it, nobody else.
+    "providers:review_queue": Entry(roles(Role.BOARD_REVIEWER, Role.PROCUREMENT_OFFICER)),
+    "providers:review_detail": Entry(
+        roles(Role.BOARD_REVIEWER, Role.PROCUREMENT_OFFICER, Role.PROVIDER_USER),
+        kwargs={"pk": "__application__"},
+    ),
+    "providers:application_detail": Entry(
+        roles(Role.BOARD_REVIEWER, Role.PROCUREMENT_OFFICER, Role.PROVIDER_USER),
+        kwargs={"pk": "__application__"},
+    ),
+    "providers:decision_letter": Entry(
+        roles(Role.BOARD_REVIEWER, Role.PROCUREMENT_OFFICER, Role.PROVIDER_USER),
+        kwargs={"pk": "__decision__"},
+    ),
     # POST-only endpoints, tested by their own tests.
     "accounts:logout": "POST only: tests/lov_portal/accounts/test_login.py",
     "set_language": "POST only: tests/test_i18n.py",
@@ -92,7 +107,7 @@ def test_every_non_public_view_declares_a_permission():
     for name, entry in MATRIX.items():
         if not isinstance(entry, Entry) or name.startswith("admin:"):
             continue
-        kwargs = {k: ("1" if v == "__event__" else v) for k, v in entry.kwargs.items()}
+        kwargs = {k: ("1" if str(v).startswith("__") else v) for k, v in entry.kwargs.items()}
         match = get_resolver().resolve(reverse(name, kwargs=kwargs))
         view_class = getattr(match.func, "view_class", None)
         public = getattr(match.func, "login_required", True) is False
@@ -113,12 +128,36 @@ CASES = [
 ]
 
 
+def _objects(entry: Entry, role_users, municipality, provider) -> dict:
+    """Create only the objects this entry's URL needs, and return its kwargs."""
+    if "__event__" in entry.kwargs.values():
+        event = AuditEvent.objects.create(action="read", object_repr="matrix")
+        return dict.fromkeys(entry.kwargs, event.pk)
+    if {"__application__", "__decision__"} & set(entry.kwargs.values()):
+        from django.core.files.base import ContentFile
+
+        from tests.providers.conftest import decided_application
+
+        application = decided_application(
+            municipality=municipality,
+            provider=provider,
+            provider_user=role_users[Role.PROVIDER_USER],
+            reviewer=role_users[Role.BOARD_REVIEWER],
+            procurement=role_users[Role.PROCUREMENT_OFFICER],
+        )
+        decision = application.municipalities.get()
+        decision.letter.save("matrix.pdf", ContentFile(b"%PDF-1.4 matrix"), save=True)
+        ids = {"__application__": application.pk, "__decision__": decision.pk}
+        return {k: ids[v] for k, v in entry.kwargs.items()}
+    return dict(entry.kwargs)
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "role"), CASES, ids=[f"{n}-{r or 'anonymous'}" for n, r in CASES])
-def test_access(client, role_users, name, role):
+def test_access(client, role_users, municipality, provider, name, role, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     entry = MATRIX[name]
-    event = AuditEvent.objects.create(action="read", object_repr="matrix")
-    kwargs = {k: (event.pk if v == "__event__" else v) for k, v in entry.kwargs.items()}
+    kwargs = _objects(entry, role_users, municipality, provider)
     url = reverse(name, kwargs=kwargs)
     if role is not None:
         client.force_login(role_users[role])

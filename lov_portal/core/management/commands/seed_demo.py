@@ -154,7 +154,13 @@ class Command(BaseCommand):
         actor = None  # the system itself
         municipalities = {}
         for code, name, board, areas in MUNICIPALITIES:
-            municipality = municipality_upsert(code=code, name=name, board_name=board, actor=actor)
+            municipality = municipality_upsert(
+                code=code,
+                name=name,
+                board_name=board,
+                organisation_name=MUNICIPAL_ORGANISATION[code],
+                actor=actor,
+            )
             municipalities[code] = municipality
             for area_name, zone, postal_codes in areas:
                 area_upsert(
@@ -178,10 +184,10 @@ class Command(BaseCommand):
             )
 
         serial = 1
-        for code, municipality in municipalities.items():
+        for municipality in municipalities.values():
             provider_upsert(
                 organisation_number=demo_organisation_number(serial),
-                name=f"{MUNICIPAL_ORGANISATION[code]} – hemtjänst i egen regi",
+                name=f"{municipality.organisation} – hemtjänst i egen regi",
                 legal_form=LegalForm.MUNICIPALITY,
                 has_f_tax=False,
                 is_in_house=True,

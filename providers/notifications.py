@@ -1,0 +1,92 @@
+"""E-mail notices about applications. They name the provider and the request, never a citizen,
+and link to the portal, where the reader logs in to see the details."""
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from lov_portal.accounts.constants import Role
+from lov_portal.accounts.models import User
+
+from .models import Application, ApplicationMunicipality
+
+
+def _provider_emails(provider_id: int) -> list[str]:
+    return list(
+        User.objects.filter(
+            is_active=True,
+            role_assignments__role=Role.PROVIDER_USER,
+            role_assignments__provider_id=provider_id,
+        )
+        .values_list("email", flat=True)
+        .distinct()
+    )
+
+
+def _reviewer_emails(municipality_ids: set[int]) -> list[str]:
+    return list(
+        User.objects.filter(
+            is_active=True,
+            role_assignments__role__in=[Role.BOARD_REVIEWER, Role.PROCUREMENT_OFFICER],
+            role_assignments__municipality_id__in=municipality_ids,
+        )
+        .values_list("email", flat=True)
+        .distinct()
+    )
+
+
+def _link(name: str, pk: int) -> str:
+    return settings.PORTAL_BASE_URL.rstrip("/") + reverse(name, args=[pk])
+
+
+def application_notify(*, application_id: int, event: str) -> int:
+    application = Application.objects.select_related("provider", "version__request").get(
+        pk=application_id
+    )
+    subject_of = {
+        "submitted": _("New application: %(provider)s"),
+        "resubmitted": _("Completed application: %(provider)s"),
+        "completion_requested": _("The municipality asks for more: %(request)s"),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"provider": application.provider.name, "request": application.version.title}
+        messages = []
+        if event in ("submitted", "resubmitted"):
+            body = _(
+                "%(provider)s has submitted an application to %(request)s.\n\n"
+                "Review it here: %(link)s"
+            ) % {**context, "link": _link("providers:review_detail", application.pk)}
+            for email in _reviewer_emails(application.municipality_ids):
+                messages.append((subject_of[event] % context, body, None, [email]))
+            receipt = _(
+                "Your application to %(request)s has been received. "
+                "You can follow it here: %(link)s"
+            ) % {**context, "link": _link("providers:application_detail", application.pk)}
+            for email in _provider_emails(application.provider_id):
+                messages.append((_("Application received"), receipt, None, [email]))
+        elif event == "completion_requested":
+            body = _(
+                "The municipality asks you to complete your application to %(request)s. "
+                "Read the message and answer here: %(link)s"
+            ) % {**context, "link": _link("providers:application_detail", application.pk)}
+            for email in _provider_emails(application.provider_id):
+                messages.append((subject_of[event] % context, body, None, [email]))
+    return send_mass_mail(messages, fail_silently=False)
+
+
+def decision_notify(*, decision: ApplicationMunicipality) -> int:
+    application = decision.application
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Decision from %(municipality)s") % {"municipality": decision.municipality.name}
+        body = _(
+            "%(municipality)s has decided on your application to %(request)s. "
+            "Read the decision letter here: %(link)s"
+        ) % {
+            "municipality": decision.municipality.name,
+            "request": application.version.title,
+            "link": _link("providers:application_detail", application.pk),
+        }
+        messages = [(subject, body, None, [e]) for e in _provider_emails(application.provider_id)]
+    return send_mass_mail(messages, fail_silently=False)
