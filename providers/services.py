@@ -77,6 +77,32 @@ def _require(actor, permission: str, obj) -> None:
         raise PermissionDenied
 
 
+def _workflow(table):
+    """The transition service of one workflow: its table, history and audit, one permission
+    per move (e.g. the provider submits, a reviewer asks for completion)."""
+
+    def move(obj, to, actor, permission: str, *, comment: str = "", **kwargs):
+        return transition(
+            obj=obj,
+            to=to,
+            actor=actor,
+            allowed=table,
+            history=_history(actor, comment),
+            may=_may(permission),
+            comment=comment,
+            **kwargs,
+        )
+
+    return move
+
+
+request_transition = _workflow(REQUEST_TRANSITIONS)
+version_transition = _workflow(VERSION_TRANSITIONS)
+application_transition = _workflow(APPLICATION_TRANSITIONS)
+decision_transition = _workflow(DECISION_TRANSITIONS)
+contract_transition = _workflow(CONTRACT_TRANSITIONS)
+
+
 # --- Providers -----------------------------------------------------------------------------
 
 
@@ -179,21 +205,17 @@ def _publish_version(version: RequestVersion, actor) -> None:
         request=version.request, status=VersionStatus.PUBLISHED
     ).first()
     if previous is not None:
-        transition(
-            obj=previous,
-            to=VersionStatus.SUPERSEDED,
-            actor=actor,
-            allowed=VERSION_TRANSITIONS,
-            history=_history(actor),
-            may=_may("providers.manage_request"),
+        version_transition(
+            previous,
+            VersionStatus.SUPERSEDED,
+            actor,
+            "providers.manage_request",
         )
-    transition(
-        obj=version,
-        to=VersionStatus.PUBLISHED,
-        actor=actor,
-        allowed=VERSION_TRANSITIONS,
-        history=_history(actor),
-        may=_may("providers.manage_request"),
+    version_transition(
+        version,
+        VersionStatus.PUBLISHED,
+        actor,
+        "providers.manage_request",
         changes={"published_at": timezone.now()},
     )
 
@@ -203,13 +225,11 @@ def request_publish(*, request: RequestForApplications, actor) -> RequestForAppl
     """Publish a draft request with its first version; applications may then come in."""
     version = request.versions.get(status=VersionStatus.DRAFT)
     _publish_version(version, actor)
-    return transition(
-        obj=request,
-        to=RequestStatus.PUBLISHED,
-        actor=actor,
-        allowed=REQUEST_TRANSITIONS,
-        history=_history(actor),
-        may=_may("providers.manage_request"),
+    return request_transition(
+        request,
+        RequestStatus.PUBLISHED,
+        actor,
+        "providers.manage_request",
     )
 
 
@@ -262,13 +282,11 @@ def request_version_publish(*, version: RequestVersion, actor) -> RequestVersion
 
 @transaction.atomic
 def request_close(*, request: RequestForApplications, actor) -> RequestForApplications:
-    return transition(
-        obj=request,
-        to=RequestStatus.CLOSED,
-        actor=actor,
-        allowed=REQUEST_TRANSITIONS,
-        history=_history(actor),
-        may=_may("providers.manage_request"),
+    return request_transition(
+        request,
+        RequestStatus.CLOSED,
+        actor,
+        "providers.manage_request",
     )
 
 
@@ -277,7 +295,10 @@ def request_close(*, request: RequestForApplications, actor) -> RequestForApplic
 
 @transaction.atomic
 def application_start(*, provider: Provider, version: RequestVersion, actor) -> Application:
-    if version.status != VersionStatus.PUBLISHED or version.request.status != "published":
+    if (
+        version.status != VersionStatus.PUBLISHED
+        or version.request.status != RequestStatus.PUBLISHED
+    ):
         raise ValidationError(
             _("This request for applications is not open for applications."), code="closed"
         )
@@ -442,13 +463,11 @@ def application_submit(*, application: Application, actor) -> Application:
     if application.submitted_at is None:
         changes["submitted_at"] = now
     resubmission = application.status == ApplicationStatus.COMPLETION_REQUESTED
-    result = transition(
-        obj=application,
-        to=ApplicationStatus.SUBMITTED,
-        actor=actor,
-        allowed=APPLICATION_TRANSITIONS,
-        history=_history(actor),
-        may=_may("providers.edit_application"),
+    result = application_transition(
+        application,
+        ApplicationStatus.SUBMITTED,
+        actor,
+        "providers.edit_application",
         changes=changes,
         on_commit=lambda a: tasks.notify_application.delay(
             a.pk, "resubmitted" if resubmission else "submitted"
@@ -459,13 +478,11 @@ def application_submit(*, application: Application, actor) -> Application:
 
 @transaction.atomic
 def application_review_start(*, application: Application, actor) -> Application:
-    return transition(
-        obj=application,
-        to=ApplicationStatus.IN_REVIEW,
-        actor=actor,
-        allowed=APPLICATION_TRANSITIONS,
-        history=_history(actor),
-        may=_may("providers.review_application"),
+    return application_transition(
+        application,
+        ApplicationStatus.IN_REVIEW,
+        actor,
+        "providers.review_application",
     )
 
 
@@ -490,13 +507,12 @@ def completion_request_create(
 ) -> CompletionRequest:
     if not message.strip():
         raise ValidationError(_("Say what is missing."), code="required")
-    transition(
-        obj=application,
-        to=ApplicationStatus.COMPLETION_REQUESTED,
-        actor=actor,
-        allowed=APPLICATION_TRANSITIONS,
-        history=_history(actor, message),
-        may=_may("providers.review_application"),
+    application_transition(
+        application,
+        ApplicationStatus.COMPLETION_REQUESTED,
+        actor,
+        "providers.review_application",
+        comment=message,
         changes={"waiting_since": None},
         on_commit=lambda a: tasks.notify_application.delay(a.pk, "completion_requested"),
     )
@@ -536,13 +552,12 @@ def application_decide(
         raise ValidationError(
             {"reasons": _("A rejection must give its reasons (the provider may appeal).")}
         )
-    decided = transition(
-        obj=application_municipality,
-        to=DecisionStatus.APPROVED if approve else DecisionStatus.REJECTED,
-        actor=actor,
-        allowed=DECISION_TRANSITIONS,
-        history=_history(actor, reasons),
-        may=_may("providers.decide_application"),
+    decided = decision_transition(
+        application_municipality,
+        DecisionStatus.APPROVED if approve else DecisionStatus.REJECTED,
+        actor,
+        "providers.decide_application",
+        comment=reasons,
         changes={
             "decision_date": decision_date,
             "board_reference": board_reference,
@@ -560,13 +575,11 @@ def application_decide(
     if approve:
         _contract_create(decided, actor)
     if not application.municipalities.filter(status=DecisionStatus.PENDING).exists():
-        transition(
-            obj=application,
-            to=ApplicationStatus.DECIDED,
-            actor=actor,
-            allowed=APPLICATION_TRANSITIONS,
-            history=_history(actor),
-            may=_may("providers.view_application"),
+        application_transition(
+            application,
+            ApplicationStatus.DECIDED,
+            actor,
+            "providers.view_application",
             changes={"waiting_since": None},
         )
     return decided
@@ -574,13 +587,11 @@ def application_decide(
 
 @transaction.atomic
 def application_withdraw(*, application: Application, actor) -> Application:
-    return transition(
-        obj=application,
-        to=ApplicationStatus.WITHDRAWN,
-        actor=actor,
-        allowed=APPLICATION_TRANSITIONS,
-        history=_history(actor),
-        may=_may("providers.edit_application"),
+    return application_transition(
+        application,
+        ApplicationStatus.WITHDRAWN,
+        actor,
+        "providers.edit_application",
         changes={"waiting_since": None},
     )
 
@@ -629,15 +640,13 @@ def contract_change_status(*, contract: Contract, to: str, reason: str, actor) -
     """Suspend, reactivate or terminate a contract, always with a reason."""
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason.")})
-    changed = transition(
-        obj=contract,
-        to=to,
-        actor=actor,
-        allowed=CONTRACT_TRANSITIONS,
-        history=_history(actor, reason),
-        may=_may("providers.manage_contract"),
-        changes={"status_reason": reason},
+    changed = contract_transition(
+        contract,
+        to,
+        actor,
+        "providers.manage_contract",
         comment=reason,
+        changes={"status_reason": reason},
     )
     ContractEvent.objects.create(
         contract=contract, kind=_CONTRACT_EVENT_FOR[to], reason=reason, actor=actor

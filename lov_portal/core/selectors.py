@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from lov_portal.core.validators import normalise_postal_code
 
-from .models import Area, Cooperation, Municipality, ServiceType
+from .models import Area, Municipality, ServiceType
 
 
 def municipality_list(*, active_only: bool = True) -> QuerySet[Municipality]:
@@ -27,17 +27,3 @@ def area_list_for_postal_code(*, postal_code: str) -> QuerySet[Area]:
 
 def service_type_list() -> QuerySet[ServiceType]:
     return ServiceType.objects.filter(is_active=True)
-
-
-def cooperation_list_for_municipality(*, municipality: Municipality) -> QuerySet[Cooperation]:
-    return Cooperation.objects.filter(municipalities=municipality).prefetch_related(
-        "municipalities"
-    )
-
-
-def cooperation_partner_ids(*, municipality_ids: set[int]) -> set[int]:
-    """The municipalities that share a cooperation with any of the given ones (themselves too)."""
-    partners = Municipality.objects.filter(
-        cooperations__municipalities__in=municipality_ids
-    ).values_list("pk", flat=True)
-    return set(partners) | set(municipality_ids)
