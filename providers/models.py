@@ -565,3 +565,22 @@ class ContractEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.reason[:60]}"
+
+
+class ExpiryReminder(models.Model):
+    """One reminder e-mail per provider and day about evidence that expires soon; makes the
+    daily task idempotent (a retried or repeated run sends nothing twice)."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="+")
+    sent_on = models.DateField()
+    answer_count = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("expiry reminder")
+        verbose_name_plural = _("expiry reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "sent_on"], name="expiryreminder_daily")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.sent_on}"

@@ -90,3 +90,23 @@ def decision_notify(*, decision: ApplicationMunicipality) -> int:
         }
         messages = [(subject, body, None, [e]) for e in _provider_emails(application.provider_id)]
     return send_mass_mail(messages, fail_silently=False)
+
+
+def expiry_notify(*, provider_id: int, answers) -> int:
+    with translation.override(settings.LANGUAGE_CODE):
+        lines = [
+            _("%(requirement)s: valid until %(date)s")
+            % {"requirement": a.requirement.text, "date": a.expires_on.isoformat()}
+            for a in answers
+        ]
+        body = (
+            _(
+                "Some of your evidence has expired or expires within 30 days. Send the "
+                "municipality new documents in time to keep your contract:"
+            )
+            + "\n\n"
+            + "\n".join(lines)
+        )
+        subject = _("Documents that expire soon")
+        messages = [(subject, body, None, [e]) for e in _provider_emails(provider_id)]
+    return send_mass_mail(messages, fail_silently=False)

@@ -71,3 +71,32 @@ def decision_get_for_user(*, user, pk: int) -> ApplicationMunicipality:
         )
     except ApplicationMunicipality.DoesNotExist as exc:
         raise Http404 from exc
+
+
+EXPIRY_WARNING_DAYS = 30
+
+
+def expiring_evidence(*, today, user=None, within_days: int = EXPIRY_WARNING_DAYS):
+    """Answers whose evidence (insurance, tax certificate, IVO permit …) has expired or expires
+    within `within_days`, for providers with a contract that is not terminated. With a user,
+    only contracts in the municipalities the user reviews."""
+    from datetime import timedelta
+
+    from .constants import ContractStatus
+    from .models import Answer, Contract
+
+    contracts = Contract.objects.exclude(status=ContractStatus.TERMINATED)
+    if user is not None:
+        contracts = contracts.filter(
+            municipality__in=user_scope(user).municipality_ids(*REVIEW_ROLES)
+        )
+    return (
+        Answer.objects.filter(
+            expires_on__isnull=False,
+            expires_on__lte=today + timedelta(days=within_days),
+            application__municipalities__contract__in=contracts,
+        )
+        .distinct()
+        .select_related("requirement", "application__provider")
+        .order_by("expires_on", "application__provider__name")
+    )

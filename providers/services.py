@@ -43,6 +43,7 @@ from .models import (
     Contract,
     ContractEvent,
     Document,
+    ExpiryReminder,
     Provider,
     RequestForApplications,
     RequestVersion,
@@ -652,3 +653,27 @@ def contract_change_status(*, contract: Contract, to: str, reason: str, actor) -
         contract=contract, kind=_CONTRACT_EVENT_FOR[to], reason=reason, actor=actor
     )
     return changed
+
+
+def expiry_reminders_send(*, today: date) -> int:
+    """E-mail each provider, at most once a day, the evidence that expires within 30 days.
+    Returns the number of providers reminded."""
+    from .notifications import expiry_notify
+    from .selectors import expiring_evidence
+
+    by_provider: dict[int, list[Answer]] = {}
+    for answer in expiring_evidence(today=today):
+        by_provider.setdefault(answer.application.provider_id, []).append(answer)
+    reminded = 0
+    for provider_id, answers in by_provider.items():
+        with transaction.atomic():
+            _reminder, created = ExpiryReminder.objects.get_or_create(
+                provider_id=provider_id, sent_on=today, defaults={"answer_count": len(answers)}
+            )
+            if not created:
+                continue
+            transaction.on_commit(
+                lambda pid=provider_id, a=answers: expiry_notify(provider_id=pid, answers=a)
+            )
+            reminded += 1
+    return reminded

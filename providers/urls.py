@@ -8,6 +8,11 @@ urlpatterns = [
     path("upphandling/", views.ProcurementHomeView.as_view(), name="procurement"),
     path("upphandling/granskning/", views.ReviewQueueView.as_view(), name="review_queue"),
     path(
+        "upphandling/utgaende-underlag/",
+        views.ExpiringEvidenceView.as_view(),
+        name="expiring_evidence",
+    ),
+    path(
         "upphandling/ansokningar/<int:pk>/",
         views.ApplicationDetailView.as_view(),
         name="review_detail",

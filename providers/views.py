@@ -11,6 +11,7 @@ from lov_portal.core.views import SectionHomeView
 from .selectors import (
     application_get_for_user,
     decision_get_for_user,
+    expiring_evidence,
     provider_list_for_user,
     review_queue,
 )
@@ -45,6 +46,20 @@ class ReviewQueueView(PermissionRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["applications"] = review_queue(user=self.request.user)
         context["now"] = timezone.now()
+        return context
+
+
+class ExpiringEvidenceView(PermissionRequiredMixin, TemplateView):
+    """Evidence of contracted providers that has expired or expires within 30 days."""
+
+    permission_required = "providers.review_application"
+    template_name = "providers/expiring_evidence.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        context["answers"] = expiring_evidence(today=today, user=self.request.user)
+        context["today"] = today
         return context
 
 

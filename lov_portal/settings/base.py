@@ -189,6 +189,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lov_portal.audit.tasks.purge_expired_audit_events",
         "schedule": 24 * 60 * 60,
     },
+    "providers-expiry-reminders": {
+        "task": "providers.tasks.send_expiry_reminders",
+        "schedule": 24 * 60 * 60,
+    },
 }
 
 if REDIS_URL:

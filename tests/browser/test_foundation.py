@@ -85,3 +85,14 @@ def test_english_pages_have_no_wcag_21_aa_violations(page, demo_data):
     page.get_by_role("button", name="In English").click()
     page.wait_for_selector("html[lang=en]")
     assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize(
+    "path", ["/upphandling/", "/upphandling/granskning/", "/upphandling/utgaende-underlag/"]
+)
+def test_reviewer_pages_have_no_wcag_21_aa_violations(page, demo_data, path):
+    log_in(page, "namnd@sotenas.example")
+    page.wait_for_url("**/arbetsyta/")
+    page.goto(path)
+    assert page.locator("h1").is_visible()
+    assert axe_violations(page) == []

@@ -53,6 +53,7 @@ MATRIX: dict[str, Entry | str] = {
     # Providers: the application of `provider` to a request of `municipality` (see
     # _objects); its provider and the municipality's reviewers see it, nobody else.
     "providers:review_queue": Entry(roles(Role.BOARD_REVIEWER, Role.PROCUREMENT_OFFICER)),
+    "providers:expiring_evidence": Entry(roles(Role.BOARD_REVIEWER, Role.PROCUREMENT_OFFICER)),
     "providers:review_detail": Entry(
         roles(Role.BOARD_REVIEWER, Role.PROCUREMENT_OFFICER, Role.PROVIDER_USER),
         kwargs={"pk": "__application__"},
