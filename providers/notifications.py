@@ -45,12 +45,12 @@ def application_notify(*, application_id: int, event: str) -> int:
     application = Application.objects.select_related("provider", "version__request").get(
         pk=application_id
     )
-    subject_of = {
-        "submitted": _("New application: %(provider)s"),
-        "resubmitted": _("Completed application: %(provider)s"),
-        "completion_requested": _("The municipality asks for more: %(request)s"),
-    }
     with translation.override(settings.LANGUAGE_CODE):
+        subject_of = {
+            "submitted": _("New application: %(provider)s"),
+            "resubmitted": _("Completed application: %(provider)s"),
+            "completion_requested": _("The municipality asks for more: %(request)s"),
+        }
         context = {"provider": application.provider.name, "request": application.version.title}
         messages = []
         if event in ("submitted", "resubmitted"):

@@ -341,7 +341,10 @@ def application_scope_save(
     open_municipalities = application.version.request.municipality_ids
     for municipality in capacities:
         if municipality.pk not in open_municipalities:
-            raise ValidationError(_("The request is not open in %(m)s.") % {"m": municipality})
+            raise ValidationError(
+                _("The request is not open in %(municipality)s.")
+                % {"municipality": municipality.name}
+            )
     allowed_areas = set(application.version.areas.values_list("pk", flat=True))
     if any(area.pk not in allowed_areas for area in areas):
         raise ValidationError(_("An area you chose is not open for application."))

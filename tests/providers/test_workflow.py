@@ -247,3 +247,16 @@ def test_contract_suspension_and_termination_need_reasons_and_the_right_role(nob
         application.municipalities.get(municipality=nobo["sotenas"]).status
         == DecisionStatus.APPROVED
     )
+
+
+def test_notification_is_swedish_even_when_english_is_active(
+    nobo, django_capture_on_commit_callbacks
+):
+    from django.utils import translation
+
+    application = complete_application(nobo)
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        services.application_submit(application=application, actor=nobo["provider_user"])
+    subjects = [m.subject for m in mail.outbox]
+    assert "Ny ansökan: Omsorg Åt Alla AB" in subjects
+    assert "Ansökan mottagen" in subjects
