@@ -13,5 +13,5 @@ app.autodiscover_tasks()
 
 @app.task(name="lov_portal.ping", acks_late=True)
 def ping() -> str:
-    """Round trip through the broker: used by the health check and the worker test."""
+    """Round trip through the broker (the real-worker test uses it)."""
     return "pong"

@@ -35,11 +35,6 @@ class UserScope:
             ids |= self.municipality_roles.get(role, frozenset())
         return ids
 
-    def holds(self, role: str) -> bool:
-        if role == Role.PROVIDER_USER:
-            return bool(self.provider_ids)
-        return role in self.global_roles or bool(self.municipality_roles.get(role))
-
     @property
     def roles(self) -> set[str]:
         held = set(self.global_roles) | {r for r, ids in self.municipality_roles.items() if ids}

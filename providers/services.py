@@ -366,6 +366,7 @@ def document_store(*, provider: Provider, uploaded_file, actor) -> Document:
     """Store a file that lov_portal.core.uploads has already validated (type, size, name)."""
     from lov_portal.core.uploads import private_storage, upload_to_path
 
+    _require(actor, "providers.edit_application", provider)
     validated = uploaded_file.validated
     path = private_storage.save(
         upload_to_path(f"providers/{provider.pk}", validated), uploaded_file

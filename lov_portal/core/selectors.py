@@ -4,16 +4,12 @@ from django.db.models import QuerySet
 
 from lov_portal.core.validators import normalise_postal_code
 
-from .models import Area, Municipality, ServiceType
+from .models import Area, Municipality
 
 
 def municipality_list(*, active_only: bool = True) -> QuerySet[Municipality]:
     qs = Municipality.objects.all()
     return qs.filter(is_active=True) if active_only else qs
-
-
-def municipality_get_by_code(*, code: str) -> Municipality:
-    return Municipality.objects.get(code=code)
 
 
 def area_list(*, municipality: Municipality | None = None) -> QuerySet[Area]:
@@ -23,7 +19,3 @@ def area_list(*, municipality: Municipality | None = None) -> QuerySet[Area]:
 
 def area_list_for_postal_code(*, postal_code: str) -> QuerySet[Area]:
     return area_list().filter(postal_codes__postal_code=normalise_postal_code(postal_code))
-
-
-def service_type_list() -> QuerySet[ServiceType]:
-    return ServiceType.objects.filter(is_active=True)

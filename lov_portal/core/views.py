@@ -24,18 +24,26 @@ class StartView(TemplateView):
         return context
 
 
-class WorkspaceView(PermissionRequiredMixin, TemplateView):
+class SectionHomeView(PermissionRequiredMixin, TemplateView):
+    """Landing page of a work section; shows the municipalities the user works for there."""
+
+    def get_context_data(self, **kwargs):
+        from lov_portal.accounts.selectors import role_assignment_list_for_user
+
+        context = super().get_context_data(**kwargs)
+        context["assignments"] = role_assignment_list_for_user(user=self.request.user)
+        return context
+
+
+class WorkspaceView(SectionHomeView):
     """Where a logged-in user lands: the work sections their roles give them."""
 
     permission_required = "core.view_workspace"
     template_name = "core/workspace.html"
 
     def get_context_data(self, **kwargs):
-        from lov_portal.accounts.selectors import role_assignment_list_for_user
-
         context = super().get_context_data(**kwargs)
         context["sections"] = sections_for(self.request.user)
-        context["assignments"] = role_assignment_list_for_user(user=self.request.user)
         return context
 
 
@@ -52,14 +60,3 @@ def health(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok", "database": connection.vendor})
-
-
-class SectionHomeView(PermissionRequiredMixin, TemplateView):
-    """Landing page of a work section; shows the municipalities the user works for there."""
-
-    def get_context_data(self, **kwargs):
-        from lov_portal.accounts.selectors import role_assignment_list_for_user
-
-        context = super().get_context_data(**kwargs)
-        context["assignments"] = role_assignment_list_for_user(user=self.request.user)
-        return context

@@ -260,3 +260,52 @@ def test_notification_is_swedish_even_when_english_is_active(
     subjects = [m.subject for m in mail.outbox]
     assert "Ny ansökan: Omsorg Åt Alla AB" in subjects
     assert "Ansökan mottagen" in subjects
+
+
+def test_documents_are_stored_privately_and_used_as_evidence(nobo, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from lov_portal.core.uploads import validate_upload
+
+    settings.MEDIA_ROOT = tmp_path
+    application = complete_application(nobo)
+    upload = SimpleUploadedFile(
+        "../Försäkring 2026.exe", b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
+    )
+    upload.validated = validate_upload(upload)
+
+    document = services.document_store(
+        provider=nobo["provider"], uploaded_file=upload, actor=nobo["provider_user"]
+    )
+
+    assert document.original_name == "Försäkring 2026.pdf"
+    assert document.content_type == "application/pdf"
+    stored = tmp_path / "private" / document.file.name
+    assert stored.read_bytes().startswith(b"%PDF")
+    assert "Försäkring" not in document.file.name  # the path never uses the user's name
+    requirement = nobo["version"].sections.get().requirements.first()
+    answer = services.answer_save(
+        application=application,
+        requirement=requirement,
+        declaration=True,
+        document=document,
+        actor=nobo["provider_user"],
+    )
+    assert answer.document == document
+    stranger = ProviderFactory()
+    with pytest.raises(PermissionDenied):  # may store files only for one's own provider
+        services.document_store(
+            provider=stranger, uploaded_file=upload, actor=nobo["provider_user"]
+        )
+    stranger_document = services.document_store(
+        provider=stranger,
+        uploaded_file=upload,
+        actor=user_with_role(Role.PROVIDER_USER, provider=stranger),
+    )
+    with pytest.raises(PermissionDenied):
+        services.answer_save(
+            application=application,
+            requirement=requirement,
+            document=stranger_document,
+            actor=nobo["provider_user"],
+        )
