@@ -8,7 +8,7 @@ from lov_portal.audit.services import audit_log
 from lov_portal.core.uploads import file_response
 from lov_portal.core.views import SectionHomeView
 
-from .selectors import (
+from ..selectors import (
     application_get_for_user,
     decision_get_for_user,
     expiring_evidence,
