@@ -3,7 +3,8 @@ from django.utils.decorators import method_decorator
 from django.views.generic import TemplateView
 
 from lov_portal.core.selectors import municipality_list
-from providers.selectors import provider_list_in_house
+
+from .selectors import provider_list_for_catalogue
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -14,6 +15,7 @@ class CatalogHomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        in_house = {p.in_house_municipality_id: p for p in provider_list_in_house()}
-        context["municipalities"] = [(m, in_house.get(m.pk)) for m in municipality_list()]
+        context["municipalities"] = [
+            (m, list(provider_list_for_catalogue(municipality=m))) for m in municipality_list()
+        ]
         return context

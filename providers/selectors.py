@@ -100,3 +100,106 @@ def expiring_evidence(*, today, user=None, within_days: int = EXPIRY_WARNING_DAY
         .select_related("requirement", "application__provider")
         .order_by("expires_on", "application__provider__name")
     )
+
+
+# --- review ---
+
+# Municipal roles that see the contracts of their municipalities; only some of them may act
+# on a contract (providers.manage_contract).
+CONTRACT_VIEW_ROLES = (Role.PROCUREMENT_OFFICER, Role.MUNICIPAL_ADMIN, Role.BOARD_REVIEWER)
+
+
+def application_history(*, application: Application) -> list:
+    """Who moved the application and its per-municipality decisions, and when, oldest first.
+    Each change gets a readable `label`, e.g. "Decision, Sotenäs: Awaiting decision → Approved".
+
+    The caller has the application from application_get_for_user, so it is already scoped."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils.translation import gettext as _
+
+    from .constants import DecisionStatus
+    from .models import StatusChange
+
+    decisions = {d.pk: d for d in application.municipalities.select_related("municipality")}
+    application_type = ContentType.objects.get_for_model(Application)
+    decision_type = ContentType.objects.get_for_model(ApplicationMunicipality)
+    changes = list(
+        StatusChange.objects.filter(
+            Q(content_type=application_type, object_id=application.pk)
+            | Q(content_type=decision_type, object_id__in=list(decisions))
+        )
+        .select_related("actor")
+        .order_by("at", "pk")
+    )
+    for change in changes:
+        if change.content_type_id == application_type.pk:
+            labels, subject = dict(ApplicationStatus.choices), _("Application")
+        else:
+            labels = dict(DecisionStatus.choices)
+            subject = _("Decision, %(municipality)s") % {
+                "municipality": decisions[change.object_id].municipality.name
+            }
+        before = labels.get(change.from_status, change.from_status)
+        after = labels.get(change.to_status, change.to_status)
+        change.label = f"{subject}: {before} → {after}"
+    return changes
+
+
+def _contracts():
+    from .models import Contract
+
+    return Contract.objects.select_related("provider", "municipality").prefetch_related(
+        "service_types", "areas"
+    )
+
+
+def contract_list_for_municipal_user(*, user):
+    """Contracts of the municipalities where the user works with procurement, review or
+    administration."""
+    ids = user_scope(user).municipality_ids(*CONTRACT_VIEW_ROLES)
+    return _contracts().filter(municipality__in=ids)
+
+
+def contract_list_for_provider_user(*, user):
+    """The contracts of the providers the user works for."""
+    return _contracts().filter(provider__in=user_scope(user).provider_ids)
+
+
+def _get_or_404(queryset, pk: int):
+    try:
+        return queryset.get(pk=pk)
+    except queryset.model.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def contract_get_for_municipal_user(*, user, pk: int):
+    return _get_or_404(contract_list_for_municipal_user(user=user), pk)
+
+
+def contract_get_for_provider_user(*, user, pk: int):
+    return _get_or_404(contract_list_for_provider_user(user=user), pk)
+
+
+def provider_list_in_contract(*, contracts) -> QuerySet[Provider]:
+    """The providers of some contracts (e.g. to filter a contract list by provider)."""
+    return Provider.objects.filter(contracts__in=contracts).distinct().order_by("name")
+
+
+def provider_list_for_catalogue(*, municipality) -> QuerySet[Provider]:
+    """Public: the providers a citizen of `municipality` may choose — those with an active
+    contract with it, and its in-house provider unless its own contract there is suspended or
+    terminated. Suspended and terminated contracts are hidden."""
+    from .constants import ContractStatus
+    from .models import Contract
+
+    contracts = Contract.objects.filter(municipality=municipality)
+    active = contracts.filter(status=ContractStatus.ACTIVE).values("provider_id")
+    inactive = contracts.exclude(status=ContractStatus.ACTIVE).values("provider_id")
+    return (
+        Provider.objects.filter(
+            Q(pk__in=active)
+            | (Q(is_in_house=True, in_house_municipality=municipality) & ~Q(pk__in=inactive))
+        )
+        .distinct()
+        .order_by("-is_in_house", "name")
+    )

@@ -681,3 +681,37 @@ def expiry_reminders_send(*, today: date) -> int:
             )
             reminded += 1
     return reminded
+
+
+# --- review ---
+
+
+@transaction.atomic
+def assessments_record(
+    *, application: Application, assessments: dict[int, tuple[str, str]], actor
+) -> list[Assessment]:
+    """Record several assessments of one application at once, all or nothing.
+
+    assessments: {answer id: (result, comment)}; each answer must belong to the application.
+    Unchanged assessments are left alone (no new audit event)."""
+    _require(actor, "providers.review_application", application)
+    if application.status != ApplicationStatus.IN_REVIEW:
+        raise ValidationError(_("Start the review before assessing."), code="not_in_review")
+    answers = {
+        a.pk: a
+        for a in Answer.objects.filter(
+            application=application, pk__in=list(assessments)
+        ).select_related("application", "requirement", "assessment")
+    }
+    if len(answers) != len(assessments):
+        raise ValidationError(_("An answer does not belong to this application."))
+    recorded = []
+    for answer_id, (result, comment) in assessments.items():
+        answer = answers[answer_id]
+        existing = getattr(answer, "assessment", None)
+        if existing is not None and (existing.result, existing.comment) == (result, comment):
+            continue
+        recorded.append(
+            assessment_record(answer=answer, result=result, comment=comment, actor=actor)
+        )
+    return recorded

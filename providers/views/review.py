@@ -8,8 +8,10 @@ from lov_portal.audit.services import audit_log
 from lov_portal.core.uploads import file_response
 from lov_portal.core.views import SectionHomeView
 
+from ..forms.decisions import reviewer_forms
 from ..selectors import (
     application_get_for_user,
+    application_history,
     decision_get_for_user,
     expiring_evidence,
     provider_list_for_user,
@@ -81,13 +83,21 @@ class ApplicationDetailView(PermissionRequiredMixin, DetailView):
         context = super().get_context_data(**kwargs)
         application = self.object
         context["answers"] = application.answers.select_related(
-            "requirement__section", "document", "assessment"
+            "requirement__section", "document", "assessment__assessed_by"
         ).order_by("requirement__section__ordering", "requirement__ordering")
         context["decisions"] = application.municipalities.select_related("municipality")
         context["completion_requests"] = application.completion_requests.all()
         context["can_review"] = self.request.user.has_perm(
             "providers.review_application", application
         )
+        # Reviewers' actions (views/decisions.py post them; a failed form comes back in kwargs).
+        context.update(
+            reviewer_forms(user=self.request.user, application=application, bound=kwargs)
+        )
+        context["history"] = (
+            application_history(application=application) if context["can_review"] else []
+        )
+        context["now"] = timezone.now()
         return context
 
 

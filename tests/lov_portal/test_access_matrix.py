@@ -66,7 +66,27 @@ MATRIX: dict[str, Entry | str] = {
         roles(Role.BOARD_REVIEWER, Role.PROCUREMENT_OFFICER, Role.PROVIDER_USER),
         kwargs={"pk": "__decision__"},
     ),
+    # Contracts: the contract `municipality` made with `provider` (see _objects). The
+    # municipality's procurement officers, admins and board reviewers (read only) see it on
+    # the municipal side; the provider's users on the provider side.
+    "providers:contract_list": Entry(
+        roles(Role.PROCUREMENT_OFFICER, Role.BOARD_REVIEWER, Role.MUNICIPAL_ADMIN)
+    ),
+    "providers:contract_detail": Entry(
+        roles(Role.PROCUREMENT_OFFICER, Role.BOARD_REVIEWER, Role.MUNICIPAL_ADMIN),
+        kwargs={"pk": "__contract__"},
+    ),
+    "providers:portal_contract_list": Entry(roles(Role.PROVIDER_USER)),
+    "providers:portal_contract_detail": Entry(
+        roles(Role.PROVIDER_USER), kwargs={"pk": "__contract__"}
+    ),
     # POST-only endpoints, tested by their own tests.
+    "providers:review_start": "POST only: tests/providers/test_decisions.py",
+    "providers:assessment_record": "POST only: tests/providers/test_decisions.py",
+    "providers:completion_request_create": "POST only: tests/providers/test_decisions.py",
+    "providers:decision_record": "POST only: tests/providers/test_decisions.py",
+    "providers:contract_warn": "POST only: tests/providers/test_contracts.py",
+    "providers:contract_change_status": "POST only: tests/providers/test_contracts.py",
     "accounts:logout": "POST only: tests/lov_portal/accounts/test_login.py",
     "set_language": "POST only: tests/test_i18n.py",
 }
@@ -134,7 +154,7 @@ def _objects(entry: Entry, role_users, municipality, provider) -> dict:
     if "__event__" in entry.kwargs.values():
         event = AuditEvent.objects.create(action="read", object_repr="matrix")
         return dict.fromkeys(entry.kwargs, event.pk)
-    if {"__application__", "__decision__"} & set(entry.kwargs.values()):
+    if {"__application__", "__decision__", "__contract__"} & set(entry.kwargs.values()):
         from django.core.files.base import ContentFile
 
         from tests.providers.conftest import decided_application
@@ -148,7 +168,11 @@ def _objects(entry: Entry, role_users, municipality, provider) -> dict:
         )
         decision = application.municipalities.get()
         decision.letter.save("matrix.pdf", ContentFile(b"%PDF-1.4 matrix"), save=True)
-        ids = {"__application__": application.pk, "__decision__": decision.pk}
+        ids = {
+            "__application__": application.pk,
+            "__decision__": decision.pk,
+            "__contract__": decision.contract.pk,
+        }
         return {k: ids[v] for k, v in entry.kwargs.items()}
     return dict(entry.kwargs)
 
