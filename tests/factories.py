@@ -1,3 +1,5 @@
+from datetime import date
+
 import factory
 from stdnum import luhn
 
@@ -142,3 +144,18 @@ def published_request(*, municipalities, actor=None, requirements=None, **kwargs
     request_publish(request=request, actor=actor)
     request.refresh_from_db()
     return request
+
+
+# --- review ---
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    """An active contract, as a board approval would have created it (for list and catalogue
+    tests that need several; the approval itself is tested through application_decide)."""
+
+    class Meta:
+        model = "providers.Contract"
+
+    provider = factory.SubFactory(ProviderFactory)
+    municipality = factory.SubFactory(MunicipalityFactory)
+    valid_from = factory.LazyFunction(date.today)

@@ -38,6 +38,7 @@ class ContractReasonForm(forms.Form):
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("The provider sees the reason."),
+        error_messages={"required": _("Give the reason.")},
     )
 
     def clean_reason(self):

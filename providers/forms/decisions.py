@@ -72,6 +72,7 @@ class CompletionRequestForm(forms.Form):
         label=_("What is missing"),
         help_text=_("The provider reads this message and answers it before resubmitting."),
         widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Say what is missing.")},
     )
 
     def clean_message(self):
