@@ -281,6 +281,11 @@ def test_sotenas_board_approves_and_the_letter_follows(
         nobo["reviewer_sotenas"],
     )
     assert Contract.objects.get().municipality == nobo["sotenas"]
+    history = client.get(_page(in_review)).context["history"]
+    assert (history[-1].label, history[-1].actor) == (
+        "Decision, Sotenäs: Awaiting decision → Approved",
+        nobo["reviewer_sotenas"],
+    )
     letter_url = reverse("providers:decision_letter", args=[decision.pk])
     # The PDF task runs after commit; until it has, the page says it is being generated.
     page = client.get(_page(in_review)).content.decode()
