@@ -14,7 +14,8 @@ from lov_portal.core.validators import (
     validate_organisation_number,
     validate_postal_code,
 )
-from providers.models import Provider
+from providers.constants import EvidenceKind, RequestStatus, VersionStatus
+from providers.models import Provider, RequestForApplications, Requirement
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -82,6 +83,16 @@ def test_seed_demo_creates_nobo_and_is_idempotent():
     for user in User.objects.all():
         assert user.check_password("demo-lov-2026")
         assert user.role_assignments.count() == 1
+    # One published request of the whole cooperation, with the typical application package.
+    request = RequestForApplications.objects.get()
+    assert request.status == RequestStatus.PUBLISHED
+    assert request.municipality_ids == set(Municipality.objects.values_list("pk", flat=True))
+    version = request.versions.get(status=VersionStatus.PUBLISHED)
+    kinds = set(
+        Requirement.objects.filter(section__version=version).values_list("evidence_kind", flat=True)
+    )
+    assert kinds == set(EvidenceKind.values)
+    assert Requirement.objects.filter(section__version=version, max_age_days=60).count() == 1
 
 
 @pytest.mark.django_db

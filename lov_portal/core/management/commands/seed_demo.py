@@ -15,14 +15,22 @@ from lov_portal.accounts.constants import Role
 from lov_portal.accounts.models import RoleAssignment, User
 from lov_portal.accounts.services import role_assign, user_create
 from lov_portal.core.constants import RateZone, ServiceCategory
+from lov_portal.core.models import Area, ServiceType
 from lov_portal.core.services import (
     area_upsert,
     cooperation_upsert,
     municipality_upsert,
     service_type_upsert,
 )
-from providers.constants import LegalForm
-from providers.services import provider_upsert
+from providers.constants import EvidenceKind, LegalForm, PaymentBasis
+from providers.models import RequestForApplications
+from providers.services import (
+    provider_upsert,
+    request_create,
+    request_publish,
+    requirement_add,
+    requirement_section_add,
+)
 
 DEMO_PASSWORD = "demo-lov-2026"
 
@@ -132,6 +140,74 @@ USERS = [
 ]
 
 
+# The demo request for applications of the NoBo cooperation: (section, [(requirement, evidence,
+# max age in days, tracks expiry)]), after the typical application package of LOV municipalities.
+DEMO_REQUEST_REFERENCE = "NOBO-HT-2026"
+DEMO_REQUIREMENTS = [
+    (
+        "Tillstånd och registrering",
+        [
+            ("Tillstånd från IVO att bedriva hemtjänst.", EvidenceKind.DOCUMENT, None, True),
+            (
+                "Registreringsbevis från Bolagsverket (gäller ej enskild firma).",
+                EvidenceKind.DOCUMENT,
+                None,
+                False,
+            ),
+            (
+                "Utföraren är godkänd för F-skatt eller FA-skatt.",
+                EvidenceKind.DECLARATION,
+                None,
+                False,
+            ),
+        ],
+    ),
+    (
+        "Ekonomi och försäkringar",
+        [
+            (
+                "Utfärdandedatum för Skatteverkets blankett SKV 4820 (högst två månader gammal).",
+                EvidenceKind.DATE,
+                60,
+                False,
+            ),
+            ("Ansvarsförsäkring som täcker verksamheten.", EvidenceKind.DOCUMENT, None, True),
+            (
+                "Senaste årsredovisningen (gäller ej nystartade företag).",
+                EvidenceKind.DOCUMENT,
+                None,
+                False,
+            ),
+        ],
+    ),
+    (
+        "Verksamhet och kvalitet",
+        [
+            (
+                "Verksamhetsbeskrivning enligt kommunens mall (publiceras i kundvalskatalogen).",
+                EvidenceKind.TEXT,
+                None,
+                False,
+            ),
+            ("Beskriv bemanning och personalens kompetens.", EvidenceKind.TEXT, None, False),
+            ("CV för verksamhetschefen med referenser.", EvidenceKind.DOCUMENT, None, False),
+            (
+                "Utföraren har ett ledningssystem för systematiskt kvalitetsarbete (SOSFS 2011:9).",
+                EvidenceKind.DECLARATION,
+                None,
+                False,
+            ),
+            (
+                "Utföraren har rutiner för lex Sarah, klagomål, nycklar, tolk och krisberedskap.",
+                EvidenceKind.DECLARATION,
+                None,
+                False,
+            ),
+        ],
+    ),
+]
+
+
 def demo_organisation_number(serial: int) -> str:
     """A fictional, Luhn-valid organisation number in the 9990xx series."""
     base = f"9990{serial:05d}"
@@ -170,7 +246,7 @@ class Command(BaseCommand):
                     postal_codes=postal_codes,
                     actor=actor,
                 )
-        cooperation_upsert(
+        cooperation = cooperation_upsert(
             name="Norra Bohuslän (NoBo)", municipalities=list(municipalities.values()), actor=actor
         )
         for ordering, (code, name, name_en, category) in enumerate(SERVICE_TYPES):
@@ -224,3 +300,39 @@ class Command(BaseCommand):
                 role_assign(
                     user=user, role=role, municipality=municipality, provider=provider, actor=actor
                 )
+
+        self._seed_request(cooperation, actor)
+
+    def _seed_request(self, cooperation, actor) -> None:
+        """A published request for applications for home help in all of NoBo."""
+        if RequestForApplications.objects.filter(reference=DEMO_REQUEST_REFERENCE).exists():
+            return
+        request = request_create(
+            reference=DEMO_REQUEST_REFERENCE,
+            title="Hemtjänst enligt LOV i norra Bohuslän",
+            description=(
+                "Sotenäs, Munkedal, Tanum och Lysekil bjuder gemensamt in utförare av hemtjänst "
+                "(service och omvårdnad) att ansöka om godkännande. Ansökningar tas emot "
+                "löpande; varje kommuns nämnd beslutar för sig."
+            ),
+            owner_cooperation=cooperation,
+            payment_basis=PaymentBasis.PERFORMED_TIME,
+            service_types=ServiceType.objects.filter(
+                code__in=["hemtjanst-service", "hemtjanst-omvardnad"]
+            ),
+            areas=Area.objects.filter(municipality__in=cooperation.municipalities.all()),
+            actor=actor,
+        )
+        version = request.versions.get()
+        for title, requirements in DEMO_REQUIREMENTS:
+            section = requirement_section_add(version=version, title=title, actor=actor)
+            for text, evidence_kind, max_age_days, tracks_expiry in requirements:
+                requirement_add(
+                    section=section,
+                    text=text,
+                    evidence_kind=evidence_kind,
+                    max_age_days=max_age_days,
+                    tracks_expiry=tracks_expiry,
+                    actor=actor,
+                )
+        request_publish(request=request, actor=actor)
