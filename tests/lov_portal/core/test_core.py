@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -5,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from lov_portal.accounts.models import User
 from lov_portal.core.models import Area, Cooperation, Municipality, ServiceType
@@ -16,6 +18,7 @@ from lov_portal.core.validators import (
 )
 from providers.constants import EvidenceKind, RequestStatus, VersionStatus
 from providers.models import Provider, RequestForApplications, Requirement
+from tests.conftest import skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -132,3 +135,37 @@ def test_production_settings_pass_the_deployment_checks():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_health_reports_database_and_eager_tasks(client):
+    response = client.get(reverse("core:health"))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"] in {"sqlite", "postgresql"}
+
+
+@pytest.mark.django_db
+def test_health_fails_when_the_broker_is_unreachable(client, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    response = client.get(reverse("core:health"))
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "error",
+        "database": response.json()["database"],
+        "broker": "unavailable",
+    }
+
+
+@pytest.mark.django_db
+def test_health_checks_a_real_broker(client, settings):
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        skip_or_fail("REDIS_URL is not set: no broker to check")
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = redis_url
+    response = client.get(reverse("core:health"))
+    assert response.status_code == 200
+    assert response.json()["broker"] == "ok"
