@@ -18,6 +18,7 @@ from lov_portal.core.validators import (
 )
 from providers.constants import EvidenceKind, RequestStatus, VersionStatus
 from providers.models import Provider, RequestForApplications, Requirement
+from providers.selectors import provider_list_contracted
 from tests.conftest import skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -80,6 +81,9 @@ def test_seed_demo_creates_nobo_and_is_idempotent():
     assert cooperation.municipalities.count() == 4
     for municipality in Municipality.objects.all():
         assert Provider.objects.filter(in_house_municipality=municipality).count() == 1
+        # Its own provider is in its catalogue data from the start.
+        contracted = provider_list_contracted(municipality=municipality)
+        assert [p.in_house_municipality for p in contracted] == [municipality]
     assert [a.municipality.code for a in area_list_for_postal_code(postal_code="456 32")] == [
         "1427"
     ]

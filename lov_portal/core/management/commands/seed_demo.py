@@ -6,6 +6,8 @@ into demo areas (not a complete postal-code register). Organisation numbers are 
 settings.DEMO_PASSWORDS_ALLOWED (development and tests); production refuses this command.
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -14,7 +16,7 @@ from stdnum import luhn
 from lov_portal.accounts.constants import Role
 from lov_portal.accounts.models import RoleAssignment, User
 from lov_portal.accounts.services import role_assign, user_create
-from lov_portal.core.constants import RateZone, ServiceCategory
+from lov_portal.core.constants import NoChoiceRule, RateZone, ServiceCategory
 from lov_portal.core.models import Area, ServiceType
 from lov_portal.core.services import (
     area_upsert,
@@ -22,9 +24,10 @@ from lov_portal.core.services import (
     municipality_upsert,
     service_type_upsert,
 )
-from providers.constants import EvidenceKind, LegalForm, PaymentBasis
-from providers.models import RequestForApplications
+from providers.constants import EvidenceKind, LegalForm, PaymentBasis, VersionStatus
+from providers.models import Provider, RequestForApplications
 from providers.services import (
+    contract_create_in_house,
     provider_upsert,
     request_create,
     request_publish,
@@ -114,6 +117,9 @@ MUNICIPAL_ORGANISATION = {
     "1484": "Lysekils kommun",
 }
 
+# Demo variety: most use their own provider, as the competition authority recommends.
+NO_CHOICE_RULES = {"1435": NoChoiceRule.TURN_ORDER, "1484": NoChoiceRule.ROTATION}
+
 PRIVATE_PROVIDERS = [
     ("Omsorgsbolaget Väst AB", LegalForm.LIMITED_COMPANY, "Kungsgatan 12", "45331", "Lysekil"),
     ("Kustens Hemtjänst AB", LegalForm.LIMITED_COMPANY, "Hamngatan 3", "45632", "Kungshamn"),
@@ -143,6 +149,7 @@ USERS = [
 # The demo request for applications of the NoBo cooperation: (section, [(requirement, evidence,
 # max age in days, tracks expiry)]), after the typical application package of LOV municipalities.
 DEMO_REQUEST_REFERENCE = "NOBO-HT-2026"
+IN_HOUSE_CONTRACTS_FROM = date(2026, 1, 1)
 DEMO_REQUIREMENTS = [
     (
         "Tillstånd och registrering",
@@ -235,6 +242,7 @@ class Command(BaseCommand):
                 name=name,
                 board_name=board,
                 organisation_name=MUNICIPAL_ORGANISATION[code],
+                no_choice_rule=NO_CHOICE_RULES.get(code, NoChoiceRule.IN_HOUSE),
                 actor=actor,
             )
             municipalities[code] = municipality
@@ -301,12 +309,14 @@ class Command(BaseCommand):
                     user=user, role=role, municipality=municipality, provider=provider, actor=actor
                 )
 
-        self._seed_request(cooperation, actor)
+        request = self._seed_request(cooperation, actor)
+        self._seed_in_house_contracts(request, actor)
 
     def _seed_request(self, cooperation, actor) -> None:
         """A published request for applications for home help in all of NoBo."""
-        if RequestForApplications.objects.filter(reference=DEMO_REQUEST_REFERENCE).exists():
-            return
+        existing = RequestForApplications.objects.filter(reference=DEMO_REQUEST_REFERENCE).first()
+        if existing:
+            return existing
         request = request_create(
             reference=DEMO_REQUEST_REFERENCE,
             title="Hemtjänst enligt LOV i norra Bohuslän",
@@ -336,3 +346,17 @@ class Command(BaseCommand):
                     actor=actor,
                 )
         request_publish(request=request, actor=actor)
+        return request
+
+    def _seed_in_house_contracts(self, request, actor) -> None:
+        """Each municipality's own provider serves all its areas on the same request."""
+        version = request.versions.get(status=VersionStatus.PUBLISHED)
+        for provider in Provider.objects.filter(is_in_house=True, contracts__isnull=True):
+            contract_create_in_house(
+                provider=provider,
+                service_types=version.service_types.all(),
+                areas=Area.objects.filter(municipality=provider.in_house_municipality),
+                valid_from=IN_HOUSE_CONTRACTS_FROM,
+                request=request,
+                actor=actor,
+            )
