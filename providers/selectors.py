@@ -137,3 +137,41 @@ def contract_taking_new_customers() -> Q:
     """Contracts whose provider takes new customers: no capacity ceiling, or room under it.
     (Allocated capacity is counted from orders once orders exist.)"""
     return Q(capacity_value__isnull=True) | Q(capacity_value__gt=0)
+
+
+def language_list() -> QuerySet:
+    from .models import Language
+
+    return Language.objects.all()
+
+
+def specialisation_list() -> QuerySet:
+    from .models import Specialisation
+
+    return Specialisation.objects.all()
+
+
+def additional_service_list() -> QuerySet:
+    from .models import AdditionalService
+
+    return AdditionalService.objects.all()
+
+
+def contract_takes_new_customers(contract) -> bool:
+    """The same rule as contract_taking_new_customers(), for a contract already in memory."""
+    return contract.capacity_value is None or contract.capacity_value > 0
+
+
+def contracted_provider_counts() -> dict[int, int]:
+    """Municipality id → number of providers with an active contract there."""
+    from django.db.models import Count
+
+    from .constants import ContractStatus
+    from .models import Contract
+
+    rows = (
+        Contract.objects.filter(status=ContractStatus.ACTIVE)
+        .values("municipality")
+        .annotate(n=Count("provider", distinct=True))
+    )
+    return {row["municipality"]: row["n"] for row in rows}

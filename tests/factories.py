@@ -1,3 +1,5 @@
+import datetime
+
 import factory
 from stdnum import luhn
 
@@ -142,3 +144,26 @@ def published_request(*, municipalities, actor=None, requirements=None, **kwargs
     request_publish(request=request, actor=actor)
     request.refresh_from_db()
     return request
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    """A contract as an approval leaves it (tests of what reads contracts, e.g. the catalogue).
+    `service_types` and `areas` are lists."""
+
+    class Meta:
+        model = "providers.Contract"
+        skip_postgeneration_save = True
+
+    provider = factory.SubFactory(ProviderFactory)
+    municipality = factory.SubFactory(MunicipalityFactory)
+    valid_from = datetime.date(2026, 1, 1)
+
+    @factory.post_generation
+    def service_types(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.service_types.set(extracted)
+
+    @factory.post_generation
+    def areas(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.areas.set(extracted)

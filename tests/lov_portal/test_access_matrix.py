@@ -33,6 +33,14 @@ MATRIX: dict[str, Entry | str] = {
     "core:health": Entry(PUBLIC),
     "core:home": Entry(roles(*Role)),
     "catalog:home": Entry(PUBLIC),
+    # The catalogue of `municipality` (Tanum, 1435): public, as open data is.
+    "catalog:list": Entry(PUBLIC, kwargs={"code": "1435"}),
+    "catalog:provider": Entry(PUBLIC, kwargs={"code": "1435", "pk": "__contracted__"}),
+    "catalog:compare": Entry(PUBLIC, kwargs={"code": "1435"}),
+    "catalog:print": Entry(PUBLIC, kwargs={"code": "1435"}),
+    "catalog:print_pdf": Entry(PUBLIC, kwargs={"code": "1435"}, ok_status=302),
+    "catalog:api_json": Entry(PUBLIC, kwargs={"code": "1435"}),
+    "catalog:api_csv": Entry(PUBLIC, kwargs={"code": "1435"}),
     "accounts:login": Entry(PUBLIC, ok_status_authenticated=302),
     "accounts:password_reset": Entry(PUBLIC),
     "accounts:password_reset_done": Entry(PUBLIC),
@@ -131,6 +139,14 @@ CASES = [
 
 def _objects(entry: Entry, role_users, municipality, provider) -> dict:
     """Create only the objects this entry's URL needs, and return its kwargs."""
+    if "__contracted__" in entry.kwargs.values():
+        from tests.factories import ContractFactory
+
+        contract = ContractFactory(municipality=municipality, provider=provider)
+        return {
+            k: (contract.provider_id if v == "__contracted__" else v)
+            for k, v in entry.kwargs.items()
+        }
     if "__event__" in entry.kwargs.values():
         event = AuditEvent.objects.create(action="read", object_repr="matrix")
         return dict.fromkeys(entry.kwargs, event.pk)
