@@ -252,7 +252,6 @@ class ProviderProfileView(ProviderPageMixin, TemplateView):
             else:
                 messages.success(request, _("The profile is saved."))
                 return redirect("providers:provider_profile", pk=provider.pk)
-        messages.error(request, _("The profile was not saved. Correct the fields marked below."))
         provider.refresh_from_db()
         return self.render_to_response(self.get_context_data(form=form, formset=formset))
 
