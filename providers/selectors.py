@@ -102,6 +102,43 @@ def expiring_evidence(*, today, user=None, within_days: int = EXPIRY_WARNING_DAY
     )
 
 
+# --- The catalogue's view of providers: public information ------------------------------------
+
+
+def contract_list_active(*, municipality) -> QuerySet:
+    """Active contracts in a municipality: suspended and terminated ones are not shown."""
+    from .constants import ContractStatus
+    from .models import Contract
+
+    return Contract.objects.filter(municipality=municipality, status=ContractStatus.ACTIVE)
+
+
+def provider_list_contracted(*, municipality) -> QuerySet[Provider]:
+    """Every provider with an active contract in the municipality, in-house included, with what
+    the catalogue shows prefetched (a constant number of queries however many providers)."""
+    from django.db.models import Exists, OuterRef, Prefetch
+
+    from .models import Language, Specialisation
+
+    active = contract_list_active(municipality=municipality)
+    return Provider.objects.filter(Exists(active.filter(provider=OuterRef("pk")))).prefetch_related(
+        Prefetch("languages", queryset=Language.objects.order_by("name")),
+        Prefetch("specialisations", queryset=Specialisation.objects.order_by("name")),
+        "additional_services",
+        Prefetch(
+            "contracts",
+            queryset=active.prefetch_related("service_types", "areas").order_by("valid_from"),
+            to_attr="active_contracts",
+        ),
+    )
+
+
+def contract_taking_new_customers() -> Q:
+    """Contracts whose provider takes new customers: no capacity ceiling, or room under it.
+    (Allocated capacity is counted from orders once orders exist.)"""
+    return Q(capacity_value__isnull=True) | Q(capacity_value__gt=0)
+
+
 # --- accounts ---
 
 

@@ -685,6 +685,34 @@ def expiry_reminders_send(*, today: date) -> int:
     return reminded
 
 
+# --- In-house providers ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def contract_create_in_house(
+    *, provider: Provider, service_types, areas, valid_from: date, request=None, actor
+) -> Contract:
+    """The contract of a municipality's own provider: in-house units are not approved by an
+    application, but are registered with the same services, areas and follow-up as any other."""
+    if not provider.is_in_house:
+        raise ValidationError(_("Only an in-house provider gets a contract this way."))
+    contract = Contract(
+        provider=provider,
+        municipality=provider.in_house_municipality,
+        request=request,
+        valid_from=valid_from,
+    )
+    _require(actor, "providers.manage_contract", contract)
+    contract.save()
+    contract.service_types.set(service_types)
+    foreign = [a for a in areas if a.municipality_id != provider.in_house_municipality_id]
+    if foreign:
+        raise ValidationError(_("An in-house provider serves only its own municipality's areas."))
+    contract.areas.set(areas)
+    audit_event_record(actor=actor, action=AuditAction.CREATE, obj=contract)
+    return contract
+
+
 # --- accounts ---
 
 # Shared by the forms (checked early, as a field error) and the services (checked again).

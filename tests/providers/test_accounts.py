@@ -368,7 +368,7 @@ def _profile(provider, **overrides) -> dict:
         "postal_code": "45631",
         "city": "Kungshamn",
         "languages": [Language.objects.get(code="fi").pk, Language.objects.get(code="ar").pk],
-        "specialisations": [Specialisation.objects.get(code="demens").pk],
+        "specialisations": [Specialisation.objects.get(code="dementia").pk],
         "services-TOTAL_FORMS": "2",
         "services-INITIAL_FORMS": "0",
         "services-MIN_NUM_FORMS": "0",
@@ -403,7 +403,7 @@ def test_profile_save_round_trip(client, company, media):
     assert provider.presentation.startswith("Vi ger hemtjänst")
     assert provider.website == "https://omsorg.test"
     assert {lang.code for lang in provider.languages.all()} == {"fi", "ar"}
-    assert [s.code for s in provider.specialisations.all()] == ["demens"]
+    assert [s.code for s in provider.specialisations.all()] == ["dementia"]
     service = provider.additional_services.get()
     assert (service.name, service.price, service.price_unit) == (
         "Fönsterputs",
