@@ -148,6 +148,7 @@ class AdditionalService(models.Model):
         Provider, on_delete=models.CASCADE, related_name="additional_services"
     )
     name = models.CharField(_("service"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
     price = models.DecimalField(_("price (SEK)"), max_digits=9, decimal_places=2)
     price_unit = models.CharField(_("per"), max_length=30, default="timme")
 

@@ -175,3 +175,58 @@ def contracted_provider_counts() -> dict[int, int]:
         .annotate(n=Count("provider", distinct=True))
     )
     return {row["municipality"]: row["n"] for row in rows}
+
+
+# --- accounts ---
+
+
+def provider_get_for_user(*, user, pk: int) -> Provider:
+    """One of the providers the user works for; any other gives 404."""
+    try:
+        return provider_list_for_user(user=user).get(pk=pk)
+    except Provider.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def colleague_list_for_user(*, user, provider: Provider):
+    """The provider users of `provider` (which must be one of the user's own providers)."""
+    from lov_portal.accounts.models import RoleAssignment
+
+    if provider.pk not in user_scope(user).provider_ids:
+        raise Http404
+    return (
+        RoleAssignment.objects.filter(provider=provider, role=Role.PROVIDER_USER)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+
+
+def colleague_get_for_user(*, user, provider: Provider, pk: int):
+    from lov_portal.accounts.models import RoleAssignment
+
+    try:
+        return colleague_list_for_user(user=user, provider=provider).get(pk=pk)
+    except RoleAssignment.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def provider_logo_get(*, pk: int) -> Provider:
+    """Logos are public (the catalogue shows them): any provider's logo, if it has one."""
+    provider = Provider.objects.filter(pk=pk).exclude(logo="").first()
+    if provider is None:
+        raise Http404
+    return provider
+
+
+def invited_user_get(*, pk) -> object | None:
+    """A provider user who has been invited and not yet chosen a password, or None."""
+    from lov_portal.accounts.models import User
+
+    user = (
+        User.objects.filter(pk=pk, is_active=True, role_assignments__role=Role.PROVIDER_USER)
+        .distinct()
+        .first()
+    )
+    if user is None or user.has_usable_password():
+        return None
+    return user

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lov_portal.audit.constants import AuditAction
 from lov_portal.audit.services import audit_event_record
@@ -709,3 +711,259 @@ def contract_create_in_house(
     contract.areas.set(areas)
     audit_event_record(actor=actor, action=AuditAction.CREATE, obj=contract)
     return contract
+
+
+# --- accounts ---
+
+# Shared by the forms (checked early, as a field error) and the services (checked again).
+ORGANISATION_NUMBER_TAKEN = gettext_lazy(
+    "A provider with this organisation number is already registered. Ask a colleague who "
+    "has a login to invite you."
+)
+EMAIL_TAKEN = gettext_lazy(
+    "An account with this e-mail address already exists. Log in, or use another address."
+)
+
+
+def _provider_user_assignments(provider: Provider):
+    from lov_portal.accounts.constants import Role
+    from lov_portal.accounts.models import RoleAssignment
+
+    return RoleAssignment.objects.filter(provider=provider, role=Role.PROVIDER_USER)
+
+
+@transaction.atomic
+def provider_register(
+    *,
+    organisation_number: str,
+    name: str,
+    legal_form: str,
+    has_f_tax: bool,
+    street_address: str,
+    postal_code: str,
+    city: str,
+    email: str,
+    phone: str,
+    user_full_name: str,
+    user_email: str,
+    password: str,
+):
+    """A company registers itself: the provider and its first user, who holds the provider
+    user role for it. Unlike provider_upsert it never touches an existing provider: a taken
+    organisation number or e-mail address is a ValidationError on that field.
+
+    Returns (provider, user)."""
+    from django.db import IntegrityError
+
+    from lov_portal.accounts.constants import Role
+    from lov_portal.accounts.models import User
+    from lov_portal.accounts.services import role_assign, user_create
+
+    from .constants import LegalForm
+
+    if legal_form == LegalForm.MUNICIPALITY:
+        raise ValidationError(
+            {"legal_form": _("In-house providers are added by the municipality.")}
+        )
+    organisation_number = normalise_organisation_number(organisation_number)
+    if Provider.objects.filter(organisation_number=organisation_number).exists():
+        raise ValidationError({"organisation_number": ORGANISATION_NUMBER_TAKEN})
+    if User.objects.filter(email__iexact=user_email).exists():
+        raise ValidationError({"user_email": EMAIL_TAKEN})
+    provider = Provider(
+        organisation_number=organisation_number,
+        name=name,
+        legal_form=legal_form,
+        has_f_tax=has_f_tax,
+        street_address=street_address,
+        postal_code=postal_code,
+        city=city,
+        email=email,
+        phone=phone,
+    )
+    provider.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            provider.save()
+    except IntegrityError as exc:  # registered by someone else a moment ago
+        raise ValidationError({"organisation_number": ORGANISATION_NUMBER_TAKEN}) from exc
+    user = user_create(email=user_email, full_name=user_full_name, password=password, actor=None)
+    audit_event_record(
+        actor=user, action=AuditAction.CREATE, obj=provider, message="self-registration"
+    )
+    role_assign(user=user, role=Role.PROVIDER_USER, provider=provider, actor=user)
+    return provider, user
+
+
+@transaction.atomic
+def provider_profile_update(
+    *,
+    provider: Provider,
+    actor,
+    fields: dict,
+    languages,
+    specialisations,
+    additional_services: list[dict],
+    logo=None,
+    remove_logo: bool = False,
+) -> Provider:
+    """Save the profile the catalogue shows.
+
+    additional_services is the complete wanted list: dicts with name, description, price,
+    price_unit and, for an existing service, its pk. Services of the provider not in the
+    list are removed. `logo` is an upload validated by lov_portal.core.uploads (PNG/JPEG).
+    """
+    from lov_portal.core.uploads import AllowedKind, private_storage, upload_to_path
+
+    from .models import AdditionalService
+
+    _require(actor, "providers.access_provider_portal", provider)
+    editable = {
+        "presentation",
+        "environmental_profile",
+        "email",
+        "phone",
+        "website",
+        "street_address",
+        "postal_code",
+        "city",
+    }
+    unknown = set(fields) - editable
+    if unknown:
+        raise ValueError(f"Not editable in the profile: {sorted(unknown)}")
+    for key, value in fields.items():
+        setattr(provider, key, value)
+    old_logo = provider.logo.name if provider.logo else ""
+    if logo is not None:
+        validated = logo.validated
+        if validated.kind not in (AllowedKind.PNG, AllowedKind.JPEG):
+            raise ValidationError({"logo": _("The logo must be a PNG or JPEG image.")})
+        provider.logo = private_storage.save(
+            upload_to_path(f"providers/{provider.pk}/logo", validated), logo
+        )
+    elif remove_logo:
+        provider.logo = ""
+    provider.full_clean(validate_unique=False)
+    provider.save()
+    provider.languages.set(languages)
+    provider.specialisations.set(specialisations)
+
+    existing = {s.pk: s for s in provider.additional_services.all()}
+    keep = set()
+    for row in additional_services:
+        values = {k: row[k] for k in ("name", "description", "price", "price_unit")}
+        pk = row.get("pk")
+        if pk is not None:
+            service = existing.get(pk)
+            if service is None:
+                raise PermissionDenied
+            keep.add(pk)
+        else:
+            service = AdditionalService(provider=provider)
+        for key, value in values.items():
+            setattr(service, key, value)
+        service.full_clean()
+        service.save()
+    provider.additional_services.exclude(pk__in=keep).filter(pk__in=list(existing)).delete()
+
+    new_logo = provider.logo.name if provider.logo else ""
+    if old_logo and old_logo != new_logo:
+        transaction.on_commit(lambda: private_storage.delete(old_logo))
+    audit_event_record(actor=actor, action=AuditAction.UPDATE, obj=provider, message="profile")
+    return provider
+
+
+class InvitationTokenGenerator(PasswordResetTokenGenerator):
+    """The token in a colleague's invitation link. Like a password reset token it stops
+    working once the password is set and after PASSWORD_RESET_TIMEOUT, but the two kinds
+    are not interchangeable."""
+
+    key_salt = "providers.services.InvitationTokenGenerator"
+
+
+invitation_token_generator = InvitationTokenGenerator()
+
+
+def _is_pending(user) -> bool:
+    """Invited, but has not chosen a password yet."""
+    return not user.has_usable_password()
+
+
+@transaction.atomic
+def colleague_invite(*, provider: Provider, full_name: str, email: str, actor):
+    """Give a colleague a login for the provider and e-mail them (after commit).
+
+    A new address gets an account without a password and a link to choose one; an existing
+    provider account gets the role and a notice. An address that belongs to municipal staff
+    or a system administrator is refused (such accounts are managed by the municipality).
+    Inviting a colleague who has not accepted yet sends the link again.
+    Returns (user, event) where event is "invited", "reinvited" or "added".
+    """
+    from lov_portal.accounts.constants import Role
+    from lov_portal.accounts.models import User
+    from lov_portal.accounts.services import role_assign, user_create
+
+    from .notifications import colleague_invitation_notify
+
+    _require(actor, "providers.access_provider_portal", provider)
+    email = User.objects.normalize_email(email).lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = user_create(email=email, full_name=full_name, password=None, actor=actor)
+        event = "invited"
+    elif user.role_assignments.exclude(role=Role.PROVIDER_USER).exists() or user.is_superuser:
+        raise ValidationError(
+            {"email": _("This address belongs to a municipal account. Use another address.")}
+        )
+    elif _provider_user_assignments(provider).filter(user=user).exists():
+        if not _is_pending(user):
+            raise ValidationError({"email": _("This person is already your colleague.")})
+        event = "reinvited"
+    else:
+        event = "invited" if _is_pending(user) else "added"
+    if event != "reinvited":
+        role_assign(user=user, role=Role.PROVIDER_USER, provider=provider, actor=actor)
+    audit_event_record(
+        actor=actor, action=AuditAction.SECURITY, obj=user, message=f"colleague {event}"
+    )
+    transaction.on_commit(
+        lambda: colleague_invitation_notify(
+            user_id=user.pk, provider_id=provider.pk, invited_by_id=actor.pk
+        )
+    )
+    return user, event
+
+
+@transaction.atomic
+def colleague_invitation_accept(*, user, password: str):
+    """The invited colleague chooses a password (validated by the form); the link that got
+    them here stops working at the same moment (the token depends on the password)."""
+    if not _is_pending(user):
+        raise ValidationError(_("This invitation has already been used."), code="used")
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_event_record(
+        actor=user, action=AuditAction.SECURITY, obj=user, message="invitation accepted"
+    )
+    return user
+
+
+@transaction.atomic
+def colleague_remove(*, assignment, actor) -> None:
+    """End a colleague's access to the provider. The provider always keeps at least one
+    user who can log in, so nobody removes the last access (their own included)."""
+    from lov_portal.accounts.services import role_revoke
+
+    provider = assignment.provider
+    _require(actor, "providers.access_provider_portal", provider)
+    remaining = (
+        _provider_user_assignments(provider)
+        .exclude(pk=assignment.pk)
+        .select_related("user")
+        .filter(user__is_active=True)
+    )
+    if not any(a.user.has_usable_password() for a in remaining):
+        raise ValidationError(
+            _("The provider must keep at least one colleague who can log in."), code="last"
+        )
+    role_revoke(assignment=assignment, actor=actor)

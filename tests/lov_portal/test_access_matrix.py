@@ -74,6 +74,15 @@ MATRIX: dict[str, Entry | str] = {
         roles(Role.BOARD_REVIEWER, Role.PROCUREMENT_OFFICER, Role.PROVIDER_USER),
         kwargs={"pk": "__decision__"},
     ),
+    # Provider accounts: pages about `provider` (see _objects), for its own users only.
+    "providers:provider_register": Entry(PUBLIC, ok_status_authenticated=302),
+    "providers:invitation_accept": Entry(PUBLIC, kwargs={"uidb64": "MQ", "token": "x-y"}),
+    "providers:provider_logo": Entry(PUBLIC, kwargs={"pk": "__logo__"}),
+    "providers:provider_profile": Entry(roles(Role.PROVIDER_USER), kwargs={"pk": "__provider__"}),
+    "providers:colleagues": Entry(roles(Role.PROVIDER_USER), kwargs={"pk": "__provider__"}),
+    "providers:colleague_remove": Entry(
+        roles(Role.PROVIDER_USER), kwargs={"pk": "__provider__", "assignment_pk": "__colleague__"}
+    ),
     # POST-only endpoints, tested by their own tests.
     "accounts:logout": "POST only: tests/lov_portal/accounts/test_login.py",
     "set_language": "POST only: tests/test_i18n.py",
@@ -166,6 +175,18 @@ def _objects(entry: Entry, role_users, municipality, provider) -> dict:
         decision.letter.save("matrix.pdf", ContentFile(b"%PDF-1.4 matrix"), save=True)
         ids = {"__application__": application.pk, "__decision__": decision.pk}
         return {k: ids[v] for k, v in entry.kwargs.items()}
+    if {"__provider__", "__logo__"} & set(entry.kwargs.values()):
+        from django.core.files.base import ContentFile
+
+        from tests.factories import user_with_role
+
+        ids = {"__provider__": provider.pk, "__logo__": provider.pk}
+        if "__logo__" in entry.kwargs.values():
+            provider.logo.save("matrix.png", ContentFile(b"\x89PNG\r\n\x1a\nmatrix"), save=True)
+        if "__colleague__" in entry.kwargs.values():
+            colleague = user_with_role(Role.PROVIDER_USER, provider=provider)
+            ids["__colleague__"] = colleague.role_assignments.get().pk
+        return {k: ids.get(v, v) for k, v in entry.kwargs.items()}
     return dict(entry.kwargs)
 
 
