@@ -12,6 +12,7 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from lov_portal.accounts.constants import Role
 from lov_portal.core.uploads import validate_upload
@@ -61,9 +62,12 @@ def validated_pdf():
 
 @pytest.fixture
 def english(client, settings):
-    """Show the pages in English (msgids), as a visitor who chose English."""
+    """Show the pages in English (msgids), as a visitor who chose English. Requests activate
+    the language in this thread: leave it as it was for other tests."""
+    previous = translation.get_language()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
+    yield client
+    translation.activate(previous)
 
 
 @pytest.fixture
