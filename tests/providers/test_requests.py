@@ -173,6 +173,8 @@ def test_officer_creates_a_draft_with_its_pdf(client, english, setup):
 
     listing = client.get(reverse("providers:request_list"))
     assert "LOV-2026-3" in listing.content.decode()
+    home = client.get(reverse("providers:procurement")).content.decode()
+    assert reverse("providers:request_list") in home
 
 
 def test_create_refuses_foreign_area_and_fake_pdf_on_their_fields(client, english, setup):
