@@ -185,18 +185,17 @@ class DraftFormView(PermissionRequiredMixin, FormView):
         context.update(heading=self.heading, version=self.version(), rfa=self.version().request)
         return context
 
-    def run(self, form):
+    def run(self, form) -> str:
+        """Call the service; return the confirmation message."""
         raise NotImplementedError
-
-    success_message = ""
 
     def form_valid(self, form):
         try:
-            self.run(form)
+            message = self.run(form)
         except ValidationError as error:
             _apply_errors(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, self.success_message)
+        messages.success(self.request, message)
         return redirect(self.get_success_url())
 
 
@@ -273,7 +272,7 @@ class RequestVersionEditView(VersionObjectMixin, DraftFormView):
             document=data["document"],
             actor=self.request.user,
         )
-        self.success_message = _("The draft was saved.")
+        return _("The draft was saved.")
 
 
 class RequirementSectionAddView(VersionObjectMixin, DraftFormView):
@@ -287,7 +286,7 @@ class RequirementSectionAddView(VersionObjectMixin, DraftFormView):
         services.requirement_section_add(
             version=self.version(), title=form.cleaned_data["title"], actor=self.request.user
         )
-        self.success_message = _("The section was added.")
+        return _("The section was added.")
 
 
 class RequirementSectionEditView(SectionObjectMixin, DraftFormView):
@@ -304,7 +303,7 @@ class RequirementSectionEditView(SectionObjectMixin, DraftFormView):
         services.requirement_section_update(
             section=self.get_object(), title=form.cleaned_data["title"], actor=self.request.user
         )
-        self.success_message = _("The section was saved.")
+        return _("The section was saved.")
 
 
 class RequirementAddView(SectionObjectMixin, DraftFormView):
@@ -324,7 +323,7 @@ class RequirementAddView(SectionObjectMixin, DraftFormView):
             tracks_expiry=data["tracks_expiry"],
             actor=self.request.user,
         )
-        self.success_message = _("The requirement was added.")
+        return _("The requirement was added.")
 
 
 class RequirementEditView(RequirementObjectMixin, DraftFormView):
@@ -353,7 +352,7 @@ class RequirementEditView(RequirementObjectMixin, DraftFormView):
             tracks_expiry=data["tracks_expiry"],
             actor=self.request.user,
         )
-        self.success_message = _("The requirement was saved.")
+        return _("The requirement was saved.")
 
 
 # --- Actions: a confirmation page, then a POST ------------------------------------------------
@@ -383,7 +382,6 @@ class ConfirmActionView(PermissionRequiredMixin, FormView):
             button=self.button,
             button_class=self.button_class,
             rfa=self.rfa(),
-            subject=self.get_object(),
         )
         return context
 
