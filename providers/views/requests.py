@@ -369,7 +369,6 @@ class ConfirmActionView(PermissionRequiredMixin, FormView):
     explanation = ""
     button = ""
     button_class = "btn-primary"
-    draft_only = False
 
     def rfa(self):
         raise NotImplementedError
