@@ -230,3 +230,121 @@ def invited_user_get(*, pk) -> object | None:
     if user is None or user.has_usable_password():
         return None
     return user
+
+
+# --- requests ---
+
+
+def _managed_requests(user) -> Q:
+    """Requests owned by a municipality where the user is a procurement officer, or by a
+    cooperation one of those municipalities belongs to (as providers.manage_request)."""
+    ids = user_scope(user).municipality_ids(Role.PROCUREMENT_OFFICER)
+    return Q(owner_municipality__in=ids) | Q(owner_cooperation__municipalities__in=ids)
+
+
+def request_list_for_user(*, user) -> QuerySet:
+    from .models import RequestForApplications
+
+    managed = RequestForApplications.objects.filter(_managed_requests(user)).values("pk")
+    return (
+        RequestForApplications.objects.filter(pk__in=managed)
+        .select_related("owner_municipality", "owner_cooperation")
+        .prefetch_related("versions")
+    )
+
+
+def request_get_for_user(*, user, pk: int):
+    from .models import RequestForApplications
+
+    try:
+        return request_list_for_user(user=user).get(pk=pk)
+    except RequestForApplications.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def request_version_get_for_user(*, user, pk: int):
+    from .models import RequestVersion
+
+    try:
+        return RequestVersion.objects.select_related("request").get(
+            pk=pk, request__in=request_list_for_user(user=user).values("pk")
+        )
+    except RequestVersion.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def requirement_section_get_for_user(*, user, pk: int):
+    from .models import RequirementSection
+
+    try:
+        return RequirementSection.objects.select_related("version__request").get(
+            pk=pk, version__request__in=request_list_for_user(user=user).values("pk")
+        )
+    except RequirementSection.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def requirement_get_for_user(*, user, pk: int):
+    from .models import Requirement
+
+    try:
+        return Requirement.objects.select_related("section__version__request").get(
+            pk=pk, section__version__request__in=request_list_for_user(user=user).values("pk")
+        )
+    except Requirement.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def request_owner_choices(*, user) -> tuple[QuerySet, QuerySet]:
+    """The municipalities and cooperations a user may create a request for."""
+    from lov_portal.core.models import Cooperation, Municipality
+
+    ids = user_scope(user).municipality_ids(Role.PROCUREMENT_OFFICER)
+    municipalities = Municipality.objects.filter(pk__in=ids)
+    cooperations = Cooperation.objects.filter(
+        pk__in=Cooperation.objects.filter(municipalities__in=ids).values("pk")
+    ).prefetch_related("municipalities")
+    return municipalities, cooperations
+
+
+def request_version_document_get(*, user, pk: int):
+    """A version whose full request PDF the user may fetch: a published (or earlier published)
+    version for anyone logged in with a role, a draft only for the owners' procurement
+    officers."""
+    from .constants import VersionStatus
+    from .models import RequestVersion
+
+    visible = ~Q(status=VersionStatus.DRAFT) | Q(
+        request__in=request_list_for_user(user=user).values("pk")
+    )
+    try:
+        return (
+            RequestVersion.objects.select_related("request")
+            .exclude(document="")
+            .filter(visible)
+            .get(pk=pk)
+        )
+    except RequestVersion.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def request_published_get(*, pk: int):
+    """A request open for applications, with its published version: public information (the
+    announcement). Drafts and closed requests give 404."""
+    from .constants import RequestStatus, VersionStatus
+    from .models import RequestVersion
+
+    try:
+        return (
+            RequestVersion.objects.select_related(
+                "request__owner_municipality", "request__owner_cooperation"
+            )
+            .prefetch_related("service_types", "areas__municipality", "sections__requirements")
+            .get(
+                request__pk=pk,
+                request__status=RequestStatus.PUBLISHED,
+                status=VersionStatus.PUBLISHED,
+            )
+        )
+    except RequestVersion.DoesNotExist as exc:
+        raise Http404 from exc

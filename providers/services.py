@@ -146,6 +146,7 @@ def request_create(
     request.full_clean()
     request.save()
     _require(actor, "providers.manage_request", request)
+    _require_owner_areas(request, areas)
     version = RequestVersion.objects.create(
         request=request,
         number=1,
@@ -240,6 +241,10 @@ def request_publish(*, request: RequestForApplications, actor) -> RequestForAppl
 def request_version_create(*, request: RequestForApplications, actor) -> RequestVersion:
     """A change to a published request: a new draft version copied from the current one."""
     _require(actor, "providers.manage_request", request)
+    if request.status != RequestStatus.PUBLISHED:
+        raise ValidationError(
+            _("Only a published request can get a new version."), code="not_published"
+        )
     if request.versions.filter(status=VersionStatus.DRAFT).exists():
         raise ValidationError(_("There is already a draft version."), code="draft_exists")
     current = request.versions.get(status=VersionStatus.PUBLISHED)
@@ -249,6 +254,8 @@ def request_version_create(*, request: RequestForApplications, actor) -> Request
         title=current.title,
         description=current.description,
         payment_basis=current.payment_basis,
+        # Stored files are never changed or deleted: the new version starts with the same PDF.
+        document=current.document.name,
     )
     new.service_types.set(current.service_types.all())
     new.areas.set(current.areas.all())
@@ -967,3 +974,161 @@ def colleague_remove(*, assignment, actor) -> None:
             _("The provider must keep at least one colleague who can log in."), code="last"
         )
     role_revoke(assignment=assignment, actor=actor)
+
+
+# --- requests ---
+
+
+def _require_owner_areas(request: RequestForApplications, areas) -> None:
+    """Only areas of the owner's municipalities can be open for application."""
+    owners = request.municipality_ids
+    if any(area.municipality_id not in owners for area in areas):
+        raise ValidationError(
+            {"areas": _("Choose only areas in the municipalities that own the request.")},
+            code="foreign_area",
+        )
+
+
+def _require_max_age_for_date(evidence_kind: str, max_age_days) -> None:
+    if max_age_days is not None and evidence_kind != EvidenceKind.DATE:
+        raise ValidationError(
+            {"max_age_days": _("A maximum age applies only to date evidence.")}, code="max_age"
+        )
+
+
+@transaction.atomic
+def request_version_document_save(*, version: RequestVersion, uploaded_file, actor) -> None:
+    """Attach the full request (a PDF already checked by lov_portal.core.uploads) to a draft
+    version. The earlier file stays in storage: an older version may still point at it."""
+    from lov_portal.core.uploads import AllowedKind, private_storage, upload_to_path
+
+    _require(actor, "providers.manage_request", version)
+    _require_draft(version)
+    validated = uploaded_file.validated
+    if validated.kind != AllowedKind.PDF:
+        raise ValidationError({"document": _("The full request must be a PDF.")}, code="not_pdf")
+    version.document.name = private_storage.save(
+        upload_to_path(f"requests/{version.request_id}", validated), uploaded_file
+    )
+    version.save(update_fields=["document"])
+    audit_event_record(
+        actor=actor, action=AuditAction.UPDATE, obj=version, message="document uploaded"
+    )
+
+
+@transaction.atomic
+def request_draft_create(*, document=None, actor, **fields) -> RequestForApplications:
+    """request_create, and the full request PDF in the same transaction."""
+    request = request_create(actor=actor, **fields)
+    if document is not None:
+        request_version_document_save(
+            version=request.versions.get(), uploaded_file=document, actor=actor
+        )
+    return request
+
+
+@transaction.atomic
+def request_version_update(
+    *,
+    version: RequestVersion,
+    title: str,
+    description: str,
+    payment_basis: str,
+    service_types,
+    areas,
+    actor,
+    document=None,
+) -> RequestVersion:
+    """Change the text and scope of a draft version (published versions never change)."""
+    _require(actor, "providers.manage_request", version)
+    _require_draft(version)
+    _require_owner_areas(version.request, areas)
+    version.title = title
+    version.description = description
+    version.payment_basis = payment_basis
+    version.full_clean(exclude=["request", "number", "document"])
+    version.save(update_fields=["title", "description", "payment_basis"])
+    version.service_types.set(service_types)
+    version.areas.set(areas)
+    audit_event_record(actor=actor, action=AuditAction.UPDATE, obj=version)
+    if document is not None:
+        request_version_document_save(version=version, uploaded_file=document, actor=actor)
+    return version
+
+
+@transaction.atomic
+def requirement_section_update(
+    *, section: RequirementSection, title: str, actor
+) -> RequirementSection:
+    _require(actor, "providers.manage_request", section.version)
+    _require_draft(section.version)
+    section.title = title
+    section.save(update_fields=["title"])
+    audit_event_record(actor=actor, action=AuditAction.UPDATE, obj=section.version)
+    return section
+
+
+@transaction.atomic
+def requirement_section_delete(*, section: RequirementSection, actor) -> None:
+    """Delete a section of a draft version with its requirements."""
+    version = section.version
+    _require(actor, "providers.manage_request", version)
+    _require_draft(version)
+    title = section.title
+    section.delete()
+    audit_event_record(
+        actor=actor, action=AuditAction.UPDATE, obj=version, message=f"section deleted: {title}"
+    )
+
+
+@transaction.atomic
+def requirement_update(
+    *,
+    requirement: Requirement,
+    text: str,
+    evidence_kind: str,
+    actor,
+    max_age_days: int | None = None,
+    tracks_expiry: bool = False,
+) -> Requirement:
+    version = requirement.section.version
+    _require(actor, "providers.manage_request", version)
+    _require_draft(version)
+    _require_max_age_for_date(evidence_kind, max_age_days)
+    requirement.text = text
+    requirement.evidence_kind = evidence_kind
+    requirement.max_age_days = max_age_days
+    requirement.tracks_expiry = tracks_expiry
+    requirement.save(update_fields=["text", "evidence_kind", "max_age_days", "tracks_expiry"])
+    audit_event_record(actor=actor, action=AuditAction.UPDATE, obj=version)
+    return requirement
+
+
+@transaction.atomic
+def requirement_delete(*, requirement: Requirement, actor) -> None:
+    version = requirement.section.version
+    _require(actor, "providers.manage_request", version)
+    _require_draft(version)
+    requirement.delete()
+    audit_event_record(
+        actor=actor, action=AuditAction.UPDATE, obj=version, message="requirement deleted"
+    )
+
+
+@transaction.atomic
+def request_version_publish_any(*, version: RequestVersion, actor) -> RequestVersion:
+    """Publish a draft version: the first one publishes the request, a later one replaces
+    the published version (applications keep the version they answered)."""
+    _require(actor, "providers.manage_request", version)
+    _require_draft(version)
+    request = version.request
+    if request.status == RequestStatus.CLOSED:
+        raise ValidationError(
+            _("The request is closed; its versions can no longer be published."), code="closed"
+        )
+    if request.status == RequestStatus.DRAFT:
+        request_publish(request=request, actor=actor)
+    else:
+        request_version_publish(version=version, actor=actor)
+    version.refresh_from_db()
+    return version

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import accounts as accounts_views
+from .views import requests as requests_views
 from .views import review as views
 
 app_name = "providers"
@@ -55,5 +56,86 @@ urlpatterns = [
         "utforare/<int:pk>/logotyp/",
         accounts_views.ProviderLogoView.as_view(),
         name="provider_logo",
+    ),
+    # --- requests ---
+    path(
+        "upphandling/forfragningsunderlag/",
+        requests_views.RequestListView.as_view(),
+        name="request_list",
+    ),
+    path(
+        "upphandling/forfragningsunderlag/nytt/",
+        requests_views.RequestCreateView.as_view(),
+        name="request_create",
+    ),
+    path(
+        "upphandling/forfragningsunderlag/<int:pk>/",
+        requests_views.RequestDetailView.as_view(),
+        name="request_detail",
+    ),
+    path(
+        "upphandling/forfragningsunderlag/<int:pk>/ny-version/",
+        requests_views.RequestVersionCreateView.as_view(),
+        name="request_version_create",
+    ),
+    path(
+        "upphandling/forfragningsunderlag/<int:pk>/stang/",
+        requests_views.RequestCloseView.as_view(),
+        name="request_close",
+    ),
+    path(
+        "upphandling/forfragningsunderlag/versioner/<int:pk>/andra/",
+        requests_views.RequestVersionEditView.as_view(),
+        name="request_version_edit",
+    ),
+    path(
+        "upphandling/forfragningsunderlag/versioner/<int:pk>/publicera/",
+        requests_views.RequestVersionPublishView.as_view(),
+        name="request_version_publish",
+    ),
+    path(
+        "upphandling/forfragningsunderlag/versioner/<int:pk>/nytt-avsnitt/",
+        requests_views.RequirementSectionAddView.as_view(),
+        name="requirement_section_add",
+    ),
+    path(
+        "upphandling/forfragningsunderlag/avsnitt/<int:pk>/andra/",
+        requests_views.RequirementSectionEditView.as_view(),
+        name="requirement_section_edit",
+    ),
+    path(
+        "upphandling/forfragningsunderlag/avsnitt/<int:pk>/ta-bort/",
+        requests_views.RequirementSectionDeleteView.as_view(),
+        name="requirement_section_delete",
+    ),
+    path(
+        "upphandling/forfragningsunderlag/avsnitt/<int:pk>/nytt-krav/",
+        requests_views.RequirementAddView.as_view(),
+        name="requirement_add",
+    ),
+    path(
+        "upphandling/forfragningsunderlag/krav/<int:pk>/andra/",
+        requests_views.RequirementEditView.as_view(),
+        name="requirement_edit",
+    ),
+    path(
+        "upphandling/forfragningsunderlag/krav/<int:pk>/ta-bort/",
+        requests_views.RequirementDeleteView.as_view(),
+        name="requirement_delete",
+    ),
+    path(
+        "forfragningsunderlag/versioner/<int:pk>/underlag.pdf",
+        requests_views.RequestDocumentView.as_view(),
+        name="request_document",
+    ),
+    path(
+        "forfragningsunderlag/<int:pk>/annons/",
+        requests_views.RequestAnnouncementView.as_view(),
+        name="request_announcement",
+    ),
+    path(
+        "forfragningsunderlag/<int:pk>/annons.json",
+        requests_views.RequestAnnouncementJsonView.as_view(),
+        name="request_announcement_json",
     ),
 ]

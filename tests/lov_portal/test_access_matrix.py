@@ -83,6 +83,45 @@ MATRIX: dict[str, Entry | str] = {
     "providers:colleague_remove": Entry(
         roles(Role.PROVIDER_USER), kwargs={"pk": "__provider__", "assignment_pk": "__colleague__"}
     ),
+    # Requests for applications of `municipality` (see _objects): a published request with a
+    # draft second version. Its procurement officers manage it; the announcement is public;
+    # a published version's PDF is for anyone with a role.
+    "providers:request_list": Entry(roles(Role.PROCUREMENT_OFFICER)),
+    "providers:request_create": Entry(roles(Role.PROCUREMENT_OFFICER)),
+    "providers:request_detail": Entry(
+        roles(Role.PROCUREMENT_OFFICER), kwargs={"pk": "__request__"}
+    ),
+    "providers:request_version_create": Entry(
+        roles(Role.PROCUREMENT_OFFICER), kwargs={"pk": "__request__"}
+    ),
+    "providers:request_close": Entry(roles(Role.PROCUREMENT_OFFICER), kwargs={"pk": "__request__"}),
+    "providers:request_version_edit": Entry(
+        roles(Role.PROCUREMENT_OFFICER), kwargs={"pk": "__draft_version__"}
+    ),
+    "providers:request_version_publish": Entry(
+        roles(Role.PROCUREMENT_OFFICER), kwargs={"pk": "__draft_version__"}
+    ),
+    "providers:requirement_section_add": Entry(
+        roles(Role.PROCUREMENT_OFFICER), kwargs={"pk": "__draft_version__"}
+    ),
+    "providers:requirement_section_edit": Entry(
+        roles(Role.PROCUREMENT_OFFICER), kwargs={"pk": "__draft_section__"}
+    ),
+    "providers:requirement_section_delete": Entry(
+        roles(Role.PROCUREMENT_OFFICER), kwargs={"pk": "__draft_section__"}
+    ),
+    "providers:requirement_add": Entry(
+        roles(Role.PROCUREMENT_OFFICER), kwargs={"pk": "__draft_section__"}
+    ),
+    "providers:requirement_edit": Entry(
+        roles(Role.PROCUREMENT_OFFICER), kwargs={"pk": "__draft_requirement__"}
+    ),
+    "providers:requirement_delete": Entry(
+        roles(Role.PROCUREMENT_OFFICER), kwargs={"pk": "__draft_requirement__"}
+    ),
+    "providers:request_document": Entry(roles(*Role), kwargs={"pk": "__published_version__"}),
+    "providers:request_announcement": Entry(PUBLIC, kwargs={"pk": "__request__"}),
+    "providers:request_announcement_json": Entry(PUBLIC, kwargs={"pk": "__request__"}),
     # POST-only endpoints, tested by their own tests.
     "accounts:logout": "POST only: tests/lov_portal/accounts/test_login.py",
     "set_language": "POST only: tests/test_i18n.py",
@@ -187,6 +226,34 @@ def _objects(entry: Entry, role_users, municipality, provider) -> dict:
             colleague = user_with_role(Role.PROVIDER_USER, provider=provider)
             ids["__colleague__"] = colleague.role_assignments.get().pk
         return {k: ids.get(v, v) for k, v in entry.kwargs.items()}
+    request_placeholders = {
+        "__request__",
+        "__draft_version__",
+        "__draft_section__",
+        "__draft_requirement__",
+        "__published_version__",
+    }
+    if request_placeholders & set(entry.kwargs.values()):
+        from django.core.files.base import ContentFile
+
+        from providers.constants import VersionStatus
+        from providers.services import request_version_create
+        from tests.factories import published_request
+
+        officer = role_users[Role.PROCUREMENT_OFFICER]
+        request = published_request(municipalities=[municipality], actor=officer)
+        published = request.versions.get(status=VersionStatus.PUBLISHED)
+        published.document.save("matrix.pdf", ContentFile(b"%PDF-1.4 matrix"), save=True)
+        draft = request_version_create(request=request, actor=officer)
+        section = draft.sections.first()
+        ids = {
+            "__request__": request.pk,
+            "__draft_version__": draft.pk,
+            "__draft_section__": section.pk,
+            "__draft_requirement__": section.requirements.first().pk,
+            "__published_version__": published.pk,
+        }
+        return {k: ids[v] for k, v in entry.kwargs.items()}
     return dict(entry.kwargs)
 
 
