@@ -18,7 +18,7 @@ from lov_portal.core.uploads import DocumentField
 from ..constants import CapacityUnit, EvidenceKind
 
 
-class _DateInput(forms.DateInput):
+class IsoDateInput(forms.DateInput):
     input_type = "date"
 
     def __init__(self, **kwargs):
@@ -64,6 +64,7 @@ class ApplicationScopeForm(_StepForm):
                 label=_("Unit of the ceiling in %(municipality)s")
                 % {"municipality": municipality.name},
                 choices=CapacityUnit.choices,
+                required=False,
                 initial=current.capacity_unit if current else CapacityUnit.HOURS_PER_MONTH,
             )
             fieldsets.append(
@@ -208,7 +209,7 @@ class RequirementSectionForm(_StepForm):
                 self.fields[name] = forms.DateField(
                     label=_("Date of issue"),
                     help_text=help_text,
-                    widget=_DateInput(),
+                    widget=IsoDateInput(),
                     required=False,
                     initial=answer.date if answer else None,
                 )
@@ -217,7 +218,7 @@ class RequirementSectionForm(_StepForm):
                 name = _field(requirement, "expires_on")
                 self.fields[name] = forms.DateField(
                     label=_("Valid until"),
-                    widget=_DateInput(),
+                    widget=IsoDateInput(),
                     required=False,
                     initial=answer.expires_on if answer else None,
                 )

@@ -1,5 +1,7 @@
 """Fixtures for the providers app: the NoBo cooperation with a published request."""
 
+import itertools
+
 import pytest
 from django.utils import timezone
 
@@ -97,6 +99,7 @@ def decided_application(*, municipality, provider, provider_user, reviewer, proc
 
 # --- applications ---
 
+_references = itertools.count(1)
 PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
 
@@ -118,6 +121,7 @@ def application_with_document(*, municipality, provider, provider_user, procurem
     request = published_request(
         municipalities=[municipality],
         actor=procurement,
+        reference=f"LOV-DOK-{next(_references)}",
         requirements=[
             ("Vi följer kollektivavtal", EvidenceKind.DECLARATION, {}),
             ("Ansvarsförsäkring", EvidenceKind.DOCUMENT, {"tracks_expiry": True}),
