@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from lov_portal.accounts.constants import Role
 from providers import services
@@ -28,7 +28,10 @@ pytestmark = pytest.mark.django_db
 def client(client, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the language switch's choice
-    return client
+    previous = translation.get_language()
+    yield client
+    # The middleware leaves English active in this thread; later tests expect the default.
+    translation.activate(previous)
 
 
 @pytest.fixture
@@ -501,3 +504,52 @@ def test_saving_a_step_again_keeps_the_assessment_of_unchanged_answers(client, n
     assessed = {a.requirement_id: hasattr(a, "assessment") for a in application.answers.all()}
     assert assessed.pop(text.pk) is False  # changed: to be assessed again
     assert all(assessed.values())  # unchanged: the assessment stays
+
+
+def test_one_refused_file_does_not_cost_another_file_or_a_saved_date(client, nobo):
+    request = published_request(
+        municipalities=[nobo["sotenas"]],
+        actor=nobo["procurement"],
+        reference="LOV-2026-3",
+        requirements=[
+            ("IVO-tillstånd", EvidenceKind.DOCUMENT, {}),
+            ("Ansvarsförsäkring", EvidenceKind.DOCUMENT, {}),
+            ("SKV 4820 utfärdat", EvidenceKind.DATE, {"max_age_days": 60}),
+        ],
+    )
+    version = request.versions.get()
+    section = version.sections.get()
+    permit, insurance, skv = section.requirements.all()
+    application = services.application_start(
+        provider=nobo["provider"], version=version, actor=nobo["provider_user"]
+    )
+    saved_date = timezone.localdate() - timedelta(days=5)
+    services.answer_save(
+        application=application, requirement=skv, date_value=saved_date, actor=nobo["provider_user"]
+    )
+    client.force_login(nobo["provider_user"])
+    response = client.post(
+        _section_url(application, section),
+        {
+            f"r{permit.pk}_document": pdf_upload("IVO-tillstånd.pdf"),
+            f"r{insurance.pk}_document": pdf_upload("försäkring.pdf", b"MZ" + b"\0" * 64),
+            f"r{skv.pk}_date": "2026-02-31",
+        },
+    )
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {f"r{insurance.pk}_document", f"r{skv.pk}_date"}
+    answers = _answers(application)
+    assert answers[permit.pk].document.original_name == "IVO-tillstånd.pdf"
+    assert insurance.pk not in answers
+    assert answers[skv.pk].date == saved_date  # the impossible date does not erase the saved one
+    content = response.content.decode()
+    assert "IVO-tillstånd.pdf" in content
+    assert reverse("providers:document_download", args=[answers[permit.pk].document.pk]) in content
+    assert 'value="2026-02-31"' in content  # what was typed is shown for correction
+
+
+def test_a_section_of_another_request_is_not_found(client, nobo, evidence):
+    client.force_login(nobo["provider_user"])
+    other_section = nobo["version"].sections.get()
+    url = _section_url(evidence["application"], other_section)
+    assert client.get(url).status_code == 404
