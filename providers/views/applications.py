@@ -94,7 +94,7 @@ def _int_or_none(value):
         return None
 
 
-def _withdrawable(application: Application) -> bool:
+def is_withdrawable(application: Application) -> bool:
     return ApplicationStatus.WITHDRAWN in APPLICATION_TRANSITIONS.get(application.status, set())
 
 
@@ -408,7 +408,7 @@ class ApplicationWithdrawView(PermissionRequiredMixin, _ApplicationMixin, Templa
     template_name = "providers/applications/withdraw.html"
 
     def get(self, request, *args, **kwargs):
-        if not _withdrawable(self.application):
+        if not is_withdrawable(self.application):
             messages.info(request, _("This application can no longer be withdrawn."))
             return redirect("providers:application_detail", self.application.pk)
         return super().get(request, *args, **kwargs)

@@ -90,11 +90,11 @@ class ApplicationDetailView(PermissionRequiredMixin, DetailView):
         )
         # --- applications ---
         from ..services import EDITABLE_APPLICATION
-        from .applications import _withdrawable
+        from .applications import is_withdrawable
 
         can_edit = self.request.user.has_perm("providers.edit_application", application)
         context["can_continue"] = can_edit and application.status in EDITABLE_APPLICATION
-        context["can_withdraw"] = can_edit and _withdrawable(application)
+        context["can_withdraw"] = can_edit and is_withdrawable(application)
         return context
 
 
