@@ -348,3 +348,58 @@ def request_published_get(*, pk: int):
         )
     except RequestVersion.DoesNotExist as exc:
         raise Http404 from exc
+
+
+# --- applications ---
+
+
+def request_version_list_open() -> QuerySet:
+    """The published versions of published requests: what a provider may apply to now."""
+    from .constants import RequestStatus, VersionStatus
+    from .models import RequestVersion
+
+    return (
+        RequestVersion.objects.filter(
+            status=VersionStatus.PUBLISHED, request__status=RequestStatus.PUBLISHED
+        )
+        .select_related("request__owner_municipality", "request__owner_cooperation")
+        .prefetch_related("service_types")
+        .order_by("-published_at", "pk")
+    )
+
+
+def request_version_get_open(*, pk: int):
+    from .models import RequestVersion
+
+    try:
+        return request_version_list_open().get(pk=pk)
+    except RequestVersion.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def application_list_for_provider_user(*, user) -> QuerySet[Application]:
+    """The applications of the providers the user works for (not the reviewers' view)."""
+    return Application.objects.filter(provider__in=user_scope(user).provider_ids).select_related(
+        "provider", "version__request"
+    )
+
+
+def application_get_for_provider_user(*, user, pk: int) -> Application:
+    try:
+        return application_list_for_provider_user(user=user).get(pk=pk)
+    except Application.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def document_get_for_user(*, user, pk: int):
+    """A document, to a user of its provider or to a reviewer of an application that uses it
+    as evidence (the applications `application_list_for_user` shows the user)."""
+    from .models import Document
+
+    visible = Q(provider__in=user_scope(user).provider_ids) | Q(
+        answers__application__in=application_list_for_user(user=user).values("pk")
+    )
+    try:
+        return Document.objects.filter(visible).distinct().get(pk=pk)
+    except Document.DoesNotExist as exc:
+        raise Http404 from exc

@@ -6,6 +6,7 @@ providers.constants; notifications and PDFs run after commit as Celery tasks.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
@@ -427,43 +428,7 @@ def answer_save(
 
 def application_missing(application: Application, *, today: date | None = None) -> list[str]:
     """Every reason the application cannot be submitted yet, naming the requirement."""
-    today = today or timezone.localdate()
-    problems: list[str] = []
-    if not application.municipalities.exists():
-        problems.append(_("Choose at least one municipality."))
-    if not application.service_types.exists():
-        problems.append(_("Choose at least one service."))
-    answers = {a.requirement_id: a for a in application.answers.all()}
-    requirements = Requirement.objects.filter(section__version=application.version).select_related(
-        "section"
-    )
-    for requirement in requirements:
-        answer = answers.get(requirement.pk)
-        label = f"{requirement.section.title}: {requirement.text}"
-        kind = requirement.evidence_kind
-        if answer is None or (
-            (kind == EvidenceKind.DECLARATION and answer.declaration is not True)
-            or (kind == EvidenceKind.TEXT and not answer.text.strip())
-            or (kind == EvidenceKind.DOCUMENT and answer.document_id is None)
-            or (kind == EvidenceKind.DATE and answer.date is None)
-        ):
-            problems.append(_("Missing answer: %(requirement)s") % {"requirement": label})
-            continue
-        too_old = (
-            kind == EvidenceKind.DATE
-            and requirement.max_age_days is not None
-            and answer.date < today - timedelta(days=requirement.max_age_days)
-        )
-        if too_old:
-            problems.append(
-                _("Too old (at most %(days)s days): %(requirement)s")
-                % {"days": requirement.max_age_days, "requirement": label}
-            )
-        if requirement.tracks_expiry and (answer.expires_on is None or answer.expires_on < today):
-            problems.append(
-                _("A valid expiry date is needed: %(requirement)s") % {"requirement": label}
-            )
-    return problems
+    return [problem.message for problem in application_problems(application, today=today)]
 
 
 @transaction.atomic
@@ -1132,3 +1097,67 @@ def request_version_publish_any(*, version: RequestVersion, actor) -> RequestVer
         request_version_publish(version=version, actor=actor)
     version.refresh_from_db()
     return version
+
+
+# --- applications ---
+
+
+@dataclass(frozen=True)
+class ApplicationProblem:
+    """One reason an application cannot be submitted yet, and where it is fixed: the scope
+    step (`section_id` None) or the step of one requirement section."""
+
+    message: str
+    section_id: int | None = None
+    requirement_id: int | None = None
+
+
+def application_problems(
+    application: Application, *, today: date | None = None
+) -> list[ApplicationProblem]:
+    """What `application_missing` reports, each with the step that fixes it."""
+    today = today or timezone.localdate()
+    problems: list[ApplicationProblem] = []
+    if not application.municipalities.exists():
+        problems.append(ApplicationProblem(_("Choose at least one municipality.")))
+    if not application.service_types.exists():
+        problems.append(ApplicationProblem(_("Choose at least one service.")))
+    answers = {a.requirement_id: a for a in application.answers.all()}
+    requirements = Requirement.objects.filter(section__version=application.version).select_related(
+        "section"
+    )
+    for requirement in requirements:
+        answer = answers.get(requirement.pk)
+        label = f"{requirement.section.title}: {requirement.text}"
+        kind = requirement.evidence_kind
+
+        def problem(message, requirement=requirement):
+            return ApplicationProblem(message, requirement.section_id, requirement.pk)
+
+        if answer is None or (
+            (kind == EvidenceKind.DECLARATION and answer.declaration is not True)
+            or (kind == EvidenceKind.TEXT and not answer.text.strip())
+            or (kind == EvidenceKind.DOCUMENT and answer.document_id is None)
+            or (kind == EvidenceKind.DATE and answer.date is None)
+        ):
+            problems.append(problem(_("Missing answer: %(requirement)s") % {"requirement": label}))
+            continue
+        too_old = (
+            kind == EvidenceKind.DATE
+            and requirement.max_age_days is not None
+            and answer.date < today - timedelta(days=requirement.max_age_days)
+        )
+        if too_old:
+            problems.append(
+                problem(
+                    _("Too old (at most %(days)s days): %(requirement)s")
+                    % {"days": requirement.max_age_days, "requirement": label}
+                )
+            )
+        if requirement.tracks_expiry and (answer.expires_on is None or answer.expires_on < today):
+            problems.append(
+                problem(
+                    _("A valid expiry date is needed: %(requirement)s") % {"requirement": label}
+                )
+            )
+    return problems

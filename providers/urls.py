@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import accounts as accounts_views
+from .views import applications as applications_views
 from .views import requests as requests_views
 from .views import review as views
 
@@ -137,5 +138,41 @@ urlpatterns = [
         "forfragningsunderlag/<int:pk>/annons.json",
         requests_views.RequestAnnouncementJsonView.as_view(),
         name="request_announcement_json",
+    ),
+    # --- applications ---
+    path(
+        "utforarportal/ansok/",
+        applications_views.ApplicationListView.as_view(),
+        name="application_list",
+    ),
+    path(
+        "utforarportal/ansok/<int:version_pk>/",
+        applications_views.ApplicationStartView.as_view(),
+        name="application_start",
+    ),
+    path(
+        "utforarportal/ansokningar/<int:pk>/omfattning/",
+        applications_views.ApplicationScopeView.as_view(),
+        name="application_scope",
+    ),
+    path(
+        "utforarportal/ansokningar/<int:pk>/krav/<int:section_pk>/",
+        applications_views.ApplicationSectionView.as_view(),
+        name="application_section",
+    ),
+    path(
+        "utforarportal/ansokningar/<int:pk>/skicka-in/",
+        applications_views.ApplicationSubmitView.as_view(),
+        name="application_submit",
+    ),
+    path(
+        "utforarportal/ansokningar/<int:pk>/aterta/",
+        applications_views.ApplicationWithdrawView.as_view(),
+        name="application_withdraw",
+    ),
+    path(
+        "dokument/<int:pk>/",
+        applications_views.DocumentDownloadView.as_view(),
+        name="document_download",
     ),
 ]

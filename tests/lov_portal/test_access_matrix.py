@@ -122,7 +122,23 @@ MATRIX: dict[str, Entry | str] = {
     "providers:request_document": Entry(roles(*Role), kwargs={"pk": "__published_version__"}),
     "providers:request_announcement": Entry(PUBLIC, kwargs={"pk": "__request__"}),
     "providers:request_announcement_json": Entry(PUBLIC, kwargs={"pk": "__request__"}),
+    # Applications: `__draft__` is a draft application of `provider` to a request of
+    # `municipality` (its section `__section__`); `__document__` is a document a submitted
+    # application of `provider` uses as evidence. Only the provider edits its application; the
+    # municipality's reviewers also download the evidence.
+    "providers:application_list": Entry(roles(Role.PROVIDER_USER)),
+    "providers:application_scope": Entry(roles(Role.PROVIDER_USER), kwargs={"pk": "__draft__"}),
+    "providers:application_section": Entry(
+        roles(Role.PROVIDER_USER), kwargs={"pk": "__draft__", "section_pk": "__section__"}
+    ),
+    "providers:application_submit": Entry(roles(Role.PROVIDER_USER), kwargs={"pk": "__draft__"}),
+    "providers:application_withdraw": Entry(roles(Role.PROVIDER_USER), kwargs={"pk": "__draft__"}),
+    "providers:document_download": Entry(
+        roles(Role.BOARD_REVIEWER, Role.PROCUREMENT_OFFICER, Role.PROVIDER_USER),
+        kwargs={"pk": "__document__"},
+    ),
     # POST-only endpoints, tested by their own tests.
+    "providers:application_start": "POST only: tests/providers/test_applications.py",
     "accounts:logout": "POST only: tests/lov_portal/accounts/test_login.py",
     "set_language": "POST only: tests/test_i18n.py",
 }
@@ -252,6 +268,22 @@ def _objects(entry: Entry, role_users, municipality, provider) -> dict:
             "__draft_section__": section.pk,
             "__draft_requirement__": section.requirements.first().pk,
             "__published_version__": published.pk,
+        }
+        return {k: ids[v] for k, v in entry.kwargs.items()}
+    if {"__draft__", "__section__", "__document__"} & set(entry.kwargs.values()):
+        from tests.providers.conftest import application_with_document
+
+        application, document = application_with_document(
+            municipality=municipality,
+            provider=provider,
+            provider_user=role_users[Role.PROVIDER_USER],
+            procurement=role_users[Role.PROCUREMENT_OFFICER],
+            submit="__document__" in entry.kwargs.values(),
+        )
+        ids = {
+            "__draft__": application.pk,
+            "__section__": application.version.sections.get().pk,
+            "__document__": document.pk,
         }
         return {k: ids[v] for k, v in entry.kwargs.items()}
     return dict(entry.kwargs)
