@@ -1,10 +1,13 @@
 """Reads of the customer-choice catalogue. Everything here is public information about
 providers with an active contract; no personal data."""
 
+import hashlib
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.core.cache import cache
 from django.http import Http404
 
 from lov_portal.core.models import Municipality
@@ -135,3 +138,31 @@ def catalogue_in_house(*, municipality: Municipality) -> CatalogueEntry | None:
         .first()
     )
     return _entry(provider) if provider else None
+
+
+# --- Cache ------------------------------------------------------------------------------------
+
+CATALOGUE_VERSION_KEY = "catalogue:version"
+CATALOGUE_CACHE_SECONDS = 60 * 60
+
+
+def catalogue_version() -> int:
+    """A number that changes whenever anything the catalogue shows changes (catalog.signals).
+    Starts from the clock, so a lost key never brings back an old version."""
+    version = cache.get(CATALOGUE_VERSION_KEY)
+    if version is None:
+        cache.add(CATALOGUE_VERSION_KEY, time.time_ns(), timeout=None)
+        version = cache.get(CATALOGUE_VERSION_KEY)
+    return version
+
+
+def catalogue_changed() -> None:
+    try:
+        cache.incr(CATALOGUE_VERSION_KEY)
+    except ValueError:
+        cache.set(CATALOGUE_VERSION_KEY, time.time_ns(), timeout=None)
+
+
+def catalogue_cache_key(*parts) -> str:
+    digest = hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:32]
+    return f"catalogue:{catalogue_version()}:{digest}"

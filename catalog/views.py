@@ -6,11 +6,13 @@ import csv
 import secrets
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
+from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import TemplateView
 from weasyprint import HTML
@@ -20,7 +22,9 @@ from lov_portal.core.selectors import municipality_list
 from .filters import Order
 from .forms import CompareForm, PrintForm
 from .selectors import (
+    CATALOGUE_CACHE_SECONDS,
     catalogue_all,
+    catalogue_cache_key,
     catalogue_entries,
     catalogue_entry_get,
     catalogue_in_house,
@@ -77,19 +81,35 @@ class CatalogueListView(MunicipalityMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         params = self.request.GET
+        # The list is the same for every visitor: cache its HTML until the catalogue changes.
+        key = catalogue_cache_key(
+            "list", self.municipality.code, translation.get_language(), params.urlencode()
+        )
+        body = cache.get(key)
+        if body is None:
+            body = render_to_string(
+                "catalog/_list_body.html", self.list_context(params), request=None
+            )
+            cache.set(key, body, CATALOGUE_CACHE_SECONDS)
+        context["body"] = mark_safe(body)  # noqa: S308 - our own template's output
+        return context
+
+    def list_context(self, params) -> dict:
         filterset, ids = catalogue_search(municipality=self.municipality, params=params)
         page = Paginator(ids, PAGE_SIZE).get_page(params.get("page"))
         query = params.copy()
         query.pop("page", None)
-        context.update(
-            filterset=filterset,
-            filtered=any(v for k, v in params.items() if k not in {"page", "order", "seed"}),
-            total=len(ids),
-            page=page,
-            entries=catalogue_entries(municipality=self.municipality, ids=list(page.object_list)),
-            query=query.urlencode(),
-        )
-        return context
+        return {
+            "municipality": self.municipality,
+            "filterset": filterset,
+            "filtered": any(v for k, v in params.items() if k not in {"page", "order", "seed"}),
+            "total": len(ids),
+            "page": page,
+            "entries": catalogue_entries(
+                municipality=self.municipality, ids=list(page.object_list)
+            ),
+            "query": query.urlencode(),
+        }
 
 
 @public

@@ -5,6 +5,8 @@ import csv
 import io
 import json
 import os
+import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,13 @@ GOLDEN = Path(__file__).parent / "golden"
 
 
 def names(response) -> list[str]:
-    return [entry.provider.name for entry in response.context["entries"]]
+    """The providers listed, in order, as the visitor sees them (the HTML may come from the
+    cache, so not from the template context)."""
+    html = response.content.decode()
+    return [
+        unescape(name)
+        for name in re.findall(r'<h3 class="h5 card-title">\s*<a href="[^"]+">([^<]+)</a>', html)
+    ]
 
 
 def list_url(code="1427", **params):
@@ -224,3 +232,20 @@ def test_query_counts_are_the_same_for_10_and_300_providers(client, catalogue):
     at_300 = {page: _queries(client, *args) for page, args in pages.items()}
 
     assert at_10 == at_300
+
+
+def test_cached_list_follows_a_suspension_at_once(client, catalogue):
+    from lov_portal.accounts.constants import Role
+    from providers.constants import ContractStatus
+    from providers.services import contract_change_status
+    from tests.factories import user_with_role
+
+    assert "Älvans Omsorg AB" in names(client.get(list_url()))
+    contract_change_status(
+        contract=catalogue["alvan"].contracts.get(),
+        to=ContractStatus.SUSPENDED,
+        reason="Brister i dokumentationen",
+        actor=user_with_role(Role.PROCUREMENT_OFFICER, municipality=catalogue["sotenas"]),
+    )
+
+    assert "Älvans Omsorg AB" not in names(client.get(list_url()))
