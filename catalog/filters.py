@@ -106,6 +106,7 @@ class CatalogueFilter(django_filters.FilterSet):
         self.municipality = municipality
         super().__init__(data, *args, **kwargs)
         self.form.fields["area"].queryset = area_list(municipality=municipality)
+        self.form.fields["area"].label_from_instance = lambda area: area.name
         # A non-ticked checkbox means "no filter", never "only those who do not take any".
         self.form.fields["new_customers"].required = False
         self.form.fields["order"].required = False

@@ -22,6 +22,7 @@ class PrintForm(forms.Form):
     def __init__(self, *args, municipality, service_types, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = area_list(municipality=municipality)
+        self.fields["area"].label_from_instance = lambda area: area.name
         self.fields["services"].queryset = service_types
 
 
