@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 MANAGE := $(PY) manage.py
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test install translations migrate seed lint format check-migrations \
+.PHONY: bench run test install translations migrate seed lint format check-migrations \
 	browser-deps pytest check-deploy worker beat clean help
 
 help:
@@ -14,6 +14,7 @@ help:
 	@echo "make test          everything the tests need, then lint and the whole suite"
 	@echo "make check-deploy  Django's deployment checks with production settings"
 	@echo "make worker|beat   a Celery worker / beat (needs REDIS_URL)"
+	@echo "make bench         benchmarks on PostgreSQL (see bench/), e.g. the catalogue list"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -80,3 +81,8 @@ beat: install
 clean:
 	rm -rf $(VENV) var db.sqlite3 .pytest_cache
 	find . -name '*.mo' -path '*/locale/*' -delete
+
+# Benchmarks on PostgreSQL (BENCH_DATABASE_URL, default a database lov_portal_bench on
+# 127.0.0.1): each prints its figures and a `name: ratio` line.
+bench: install translations
+	$(PY) -m bench.catalog

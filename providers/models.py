@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.functional import cached_property
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from lov_portal.core.validators import validate_organisation_number, validate_postal_code
@@ -40,6 +41,12 @@ class Language(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.name_en and (get_language() or "sv").startswith("en"):
+            return self.name_en
         return self.name
 
 
@@ -56,6 +63,12 @@ class Specialisation(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.name_en and (get_language() or "sv").startswith("en"):
+            return self.name_en
         return self.name
 
 
@@ -135,6 +148,7 @@ class AdditionalService(models.Model):
         Provider, on_delete=models.CASCADE, related_name="additional_services"
     )
     name = models.CharField(_("service"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
     price = models.DecimalField(_("price (SEK)"), max_digits=9, decimal_places=2)
     price_unit = models.CharField(_("per"), max_length=30, default="timme")
 

@@ -110,3 +110,50 @@ def expiry_notify(*, provider_id: int, answers) -> int:
         subject = _("Documents that expire soon")
         messages = [(subject, body, None, [e]) for e in _provider_emails(provider_id)]
     return send_mass_mail(messages, fail_silently=False)
+
+
+# --- accounts ---
+
+
+def colleague_invitation_notify(*, user_id: int, provider_id: int, invited_by_id: int) -> int:
+    """Tell a colleague they have a login for the provider: with a link to choose a password
+    when they have none yet, otherwise a link to log in."""
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from .models import Provider
+    from .services import invitation_token_generator
+
+    user = User.objects.get(pk=user_id)
+    provider = Provider.objects.get(pk=provider_id)
+    invited_by = User.objects.get(pk=invited_by_id)
+    base = settings.PORTAL_BASE_URL.rstrip("/")
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "name": user.full_name,
+            "provider": provider.name,
+            "invited_by": invited_by.full_name or invited_by.email,
+        }
+        if user.has_usable_password():
+            subject = _("You now have access to %(provider)s in LOV-portalen") % context
+            body = _(
+                "Hello %(name)s,\n\n%(invited_by)s has given you access to %(provider)s in "
+                "LOV-portalen. Log in with your usual password here: %(link)s"
+            ) % {**context, "link": base + reverse("accounts:login")}
+        else:
+            link = base + reverse(
+                "providers:invitation_accept",
+                kwargs={
+                    "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                    "token": invitation_token_generator.make_token(user),
+                },
+            )
+            subject = _("Invitation to LOV-portalen from %(provider)s") % context
+            body = _(
+                "Hello %(name)s,\n\n%(invited_by)s has invited you to work for %(provider)s in "
+                "LOV-portalen, where providers apply to the municipalities and follow their "
+                "contracts.\n\nChoose your password here to log in: %(link)s\n\n"
+                "The link works once and for %(days)s days. If it has expired, ask "
+                "%(invited_by)s to invite you again."
+            ) % {**context, "link": link, "days": settings.PASSWORD_RESET_TIMEOUT // 86400}
+    return send_mass_mail([(subject, body, None, [user.email])], fail_silently=False)

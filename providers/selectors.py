@@ -102,6 +102,309 @@ def expiring_evidence(*, today, user=None, within_days: int = EXPIRY_WARNING_DAY
     )
 
 
+# --- The catalogue's view of providers: public information ------------------------------------
+
+
+def contract_list_active(*, municipality) -> QuerySet:
+    """Active contracts in a municipality: suspended and terminated ones are not shown."""
+    from .constants import ContractStatus
+    from .models import Contract
+
+    return Contract.objects.filter(municipality=municipality, status=ContractStatus.ACTIVE)
+
+
+def provider_list_contracted(*, municipality) -> QuerySet[Provider]:
+    """Every provider with an active contract in the municipality, in-house included, with what
+    the catalogue shows prefetched (a constant number of queries however many providers)."""
+    from django.db.models import Exists, OuterRef, Prefetch
+
+    from .models import Language, Specialisation
+
+    active = contract_list_active(municipality=municipality)
+    return Provider.objects.filter(Exists(active.filter(provider=OuterRef("pk")))).prefetch_related(
+        Prefetch("languages", queryset=Language.objects.order_by("name")),
+        Prefetch("specialisations", queryset=Specialisation.objects.order_by("name")),
+        "additional_services",
+        Prefetch(
+            "contracts",
+            queryset=active.prefetch_related("service_types", "areas").order_by("valid_from"),
+            to_attr="active_contracts",
+        ),
+    )
+
+
+def contract_taking_new_customers() -> Q:
+    """Contracts whose provider takes new customers: no capacity ceiling, or room under it.
+    (Allocated capacity is counted from orders once orders exist.)"""
+    return Q(capacity_value__isnull=True) | Q(capacity_value__gt=0)
+
+
+def language_list() -> QuerySet:
+    from .models import Language
+
+    return Language.objects.all()
+
+
+def specialisation_list() -> QuerySet:
+    from .models import Specialisation
+
+    return Specialisation.objects.all()
+
+
+def additional_service_list() -> QuerySet:
+    from .models import AdditionalService
+
+    return AdditionalService.objects.all()
+
+
+def contract_takes_new_customers(contract) -> bool:
+    """The same rule as contract_taking_new_customers(), for a contract already in memory."""
+    return contract.capacity_value is None or contract.capacity_value > 0
+
+
+def contracted_provider_counts() -> dict[int, int]:
+    """Municipality id → number of providers with an active contract there."""
+    from django.db.models import Count
+
+    from .constants import ContractStatus
+    from .models import Contract
+
+    rows = (
+        Contract.objects.filter(status=ContractStatus.ACTIVE)
+        .values("municipality")
+        .annotate(n=Count("provider", distinct=True))
+    )
+    return {row["municipality"]: row["n"] for row in rows}
+
+
+# --- accounts ---
+
+
+def provider_get_for_user(*, user, pk: int) -> Provider:
+    """One of the providers the user works for; any other gives 404."""
+    try:
+        return provider_list_for_user(user=user).get(pk=pk)
+    except Provider.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def colleague_list_for_user(*, user, provider: Provider):
+    """The provider users of `provider` (which must be one of the user's own providers)."""
+    from lov_portal.accounts.models import RoleAssignment
+
+    if provider.pk not in user_scope(user).provider_ids:
+        raise Http404
+    return (
+        RoleAssignment.objects.filter(provider=provider, role=Role.PROVIDER_USER)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+
+
+def colleague_get_for_user(*, user, provider: Provider, pk: int):
+    from lov_portal.accounts.models import RoleAssignment
+
+    try:
+        return colleague_list_for_user(user=user, provider=provider).get(pk=pk)
+    except RoleAssignment.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def provider_logo_get(*, pk: int) -> Provider:
+    """Logos are public (the catalogue shows them): any provider's logo, if it has one."""
+    provider = Provider.objects.filter(pk=pk).exclude(logo="").first()
+    if provider is None:
+        raise Http404
+    return provider
+
+
+def invited_user_get(*, pk) -> object | None:
+    """A provider user who has been invited and not yet chosen a password, or None."""
+    from lov_portal.accounts.models import User
+
+    user = (
+        User.objects.filter(pk=pk, is_active=True, role_assignments__role=Role.PROVIDER_USER)
+        .distinct()
+        .first()
+    )
+    if user is None or user.has_usable_password():
+        return None
+    return user
+
+
+# --- requests ---
+
+
+def _managed_requests(user) -> Q:
+    """Requests owned by a municipality where the user is a procurement officer, or by a
+    cooperation one of those municipalities belongs to (as providers.manage_request)."""
+    ids = user_scope(user).municipality_ids(Role.PROCUREMENT_OFFICER)
+    return Q(owner_municipality__in=ids) | Q(owner_cooperation__municipalities__in=ids)
+
+
+def request_list_for_user(*, user) -> QuerySet:
+    from .models import RequestForApplications
+
+    managed = RequestForApplications.objects.filter(_managed_requests(user)).values("pk")
+    return (
+        RequestForApplications.objects.filter(pk__in=managed)
+        .select_related("owner_municipality", "owner_cooperation")
+        .prefetch_related("versions")
+    )
+
+
+def request_get_for_user(*, user, pk: int):
+    from .models import RequestForApplications
+
+    try:
+        return request_list_for_user(user=user).get(pk=pk)
+    except RequestForApplications.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def request_version_get_for_user(*, user, pk: int):
+    from .models import RequestVersion
+
+    try:
+        return RequestVersion.objects.select_related("request").get(
+            pk=pk, request__in=request_list_for_user(user=user).values("pk")
+        )
+    except RequestVersion.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def requirement_section_get_for_user(*, user, pk: int):
+    from .models import RequirementSection
+
+    try:
+        return RequirementSection.objects.select_related("version__request").get(
+            pk=pk, version__request__in=request_list_for_user(user=user).values("pk")
+        )
+    except RequirementSection.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def requirement_get_for_user(*, user, pk: int):
+    from .models import Requirement
+
+    try:
+        return Requirement.objects.select_related("section__version__request").get(
+            pk=pk, section__version__request__in=request_list_for_user(user=user).values("pk")
+        )
+    except Requirement.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def request_owner_choices(*, user) -> tuple[QuerySet, QuerySet]:
+    """The municipalities and cooperations a user may create a request for."""
+    from lov_portal.core.models import Cooperation, Municipality
+
+    ids = user_scope(user).municipality_ids(Role.PROCUREMENT_OFFICER)
+    municipalities = Municipality.objects.filter(pk__in=ids)
+    cooperations = Cooperation.objects.filter(
+        pk__in=Cooperation.objects.filter(municipalities__in=ids).values("pk")
+    ).prefetch_related("municipalities")
+    return municipalities, cooperations
+
+
+def request_version_document_get(*, user, pk: int):
+    """A version whose full request PDF the user may fetch: a published (or earlier published)
+    version for anyone logged in with a role, a draft only for the owners' procurement
+    officers."""
+    from .constants import VersionStatus
+    from .models import RequestVersion
+
+    visible = ~Q(status=VersionStatus.DRAFT) | Q(
+        request__in=request_list_for_user(user=user).values("pk")
+    )
+    try:
+        return (
+            RequestVersion.objects.select_related("request")
+            .exclude(document="")
+            .filter(visible)
+            .get(pk=pk)
+        )
+    except RequestVersion.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def request_published_get(*, pk: int):
+    """A request open for applications, with its published version: public information (the
+    announcement). Drafts and closed requests give 404."""
+    from .constants import RequestStatus, VersionStatus
+    from .models import RequestVersion
+
+    try:
+        return (
+            RequestVersion.objects.select_related(
+                "request__owner_municipality", "request__owner_cooperation"
+            )
+            .prefetch_related("service_types", "areas__municipality", "sections__requirements")
+            .get(
+                request__pk=pk,
+                request__status=RequestStatus.PUBLISHED,
+                status=VersionStatus.PUBLISHED,
+            )
+        )
+    except RequestVersion.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+# --- applications ---
+
+
+def request_version_list_open() -> QuerySet:
+    """The published versions of published requests: what a provider may apply to now."""
+    from .constants import RequestStatus, VersionStatus
+    from .models import RequestVersion
+
+    return (
+        RequestVersion.objects.filter(
+            status=VersionStatus.PUBLISHED, request__status=RequestStatus.PUBLISHED
+        )
+        .select_related("request__owner_municipality", "request__owner_cooperation")
+        .prefetch_related("service_types")
+        .order_by("-published_at", "pk")
+    )
+
+
+def request_version_get_open(*, pk: int):
+    from .models import RequestVersion
+
+    try:
+        return request_version_list_open().get(pk=pk)
+    except RequestVersion.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def application_list_for_provider_user(*, user) -> QuerySet[Application]:
+    """The applications of the providers the user works for (not the reviewers' view)."""
+    return Application.objects.filter(provider__in=user_scope(user).provider_ids).select_related(
+        "provider", "version__request"
+    )
+
+
+def application_get_for_provider_user(*, user, pk: int) -> Application:
+    try:
+        return application_list_for_provider_user(user=user).get(pk=pk)
+    except Application.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def document_get_for_user(*, user, pk: int):
+    """A document, to a user of its provider or to a reviewer of an application that uses it
+    as evidence (the applications `application_list_for_user` shows the user)."""
+    from .models import Document
+
+    visible = Q(provider__in=user_scope(user).provider_ids) | Q(
+        answers__application__in=application_list_for_user(user=user).values("pk")
+    )
+    try:
+        return Document.objects.filter(visible).distinct().get(pk=pk)
+    except Document.DoesNotExist as exc:
+        raise Http404 from exc
+
+
 # --- review ---
 
 # Municipal roles that see the contracts of their municipalities; only some of them may act
@@ -183,23 +486,3 @@ def contract_get_for_provider_user(*, user, pk: int):
 def provider_list_in_contract(*, contracts) -> QuerySet[Provider]:
     """The providers of some contracts (e.g. to filter a contract list by provider)."""
     return Provider.objects.filter(contracts__in=contracts).distinct().order_by("name")
-
-
-def provider_list_for_catalogue(*, municipality) -> QuerySet[Provider]:
-    """Public: the providers a citizen of `municipality` may choose — those with an active
-    contract with it, and its in-house provider unless its own contract there is suspended or
-    terminated. Suspended and terminated contracts are hidden."""
-    from .constants import ContractStatus
-    from .models import Contract
-
-    contracts = Contract.objects.filter(municipality=municipality)
-    active = contracts.filter(status=ContractStatus.ACTIVE).values("provider_id")
-    inactive = contracts.exclude(status=ContractStatus.ACTIVE).values("provider_id")
-    return (
-        Provider.objects.filter(
-            Q(pk__in=active)
-            | (Q(is_in_house=True, in_house_municipality=municipality) & ~Q(pk__in=inactive))
-        )
-        .distinct()
-        .order_by("-is_in_house", "name")
-    )

@@ -1,4 +1,4 @@
-from datetime import date
+import datetime
 
 import factory
 from stdnum import luhn
@@ -146,16 +146,24 @@ def published_request(*, municipalities, actor=None, requirements=None, **kwargs
     return request
 
 
-# --- review ---
-
-
 class ContractFactory(factory.django.DjangoModelFactory):
-    """An active contract, as a board approval would have created it (for list and catalogue
-    tests that need several; the approval itself is tested through application_decide)."""
+    """A contract as an approval leaves it (tests of what reads contracts, e.g. the catalogue).
+    `service_types` and `areas` are lists."""
 
     class Meta:
         model = "providers.Contract"
+        skip_postgeneration_save = True
 
     provider = factory.SubFactory(ProviderFactory)
     municipality = factory.SubFactory(MunicipalityFactory)
-    valid_from = factory.LazyFunction(date.today)
+    valid_from = datetime.date(2026, 1, 1)
+
+    @factory.post_generation
+    def service_types(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.service_types.set(extracted)
+
+    @factory.post_generation
+    def areas(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.areas.set(extracted)

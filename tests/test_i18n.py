@@ -206,12 +206,12 @@ def test_site_is_swedish_by_default_and_english_after_switching(client):
 
 @pytest.mark.django_db
 def test_catalogue_shows_information_missing_in_swedish(client):
-    """A municipality without an in-house provider shows the plain-language placeholder."""
-    from tests.factories import MunicipalityFactory
+    """A provider that has not filled in its profile shows the plain-language placeholder."""
+    from tests.factories import ContractFactory, MunicipalityFactory
 
     _require_compiled_catalogue()
-    MunicipalityFactory(code="1435", name="Tanum")
+    contract = ContractFactory(municipality=MunicipalityFactory(code="1435", name="Tanum"))
 
-    html = client.get("/katalog/").content.decode()
-    assert "Tanum" in html
+    html = client.get(f"/katalog/1435/utforare/{contract.provider_id}/").content.decode()
+    assert contract.provider.name in html
     assert "Uppgift saknas" in html

@@ -19,3 +19,13 @@ class ServiceCategory(models.TextChoices):
     HEALTH = "health", _("Health care")
     DISABILITY = "disability", _("Support for people with disabilities")
     OTHER = "other", _("Other service")
+
+
+class NoChoiceRule(models.TextChoices):
+    """How a municipality picks the provider for a citizen who does not choose
+    (icke-valsalternativ). The catalogue states it; assessments apply it."""
+
+    IN_HOUSE = "in_house", _("The municipality's own provider")
+    ROTATION = "rotation", _("Monthly rotation among the providers of the area")
+    TURN_ORDER = "turn_order", _("Fixed turn order among the providers")
+    RANDOM = "random", _("Random among providers serving the address with free capacity")

@@ -2,7 +2,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .constants import RateZone, ServiceCategory
+from .constants import NoChoiceRule, RateZone, ServiceCategory
 from .validators import validate_municipality_code, validate_postal_code
 
 
@@ -24,6 +24,13 @@ class Municipality(models.Model):
         max_length=200,
         blank=True,
         help_text=_("The board that approves providers, e.g. Omsorgsnämnden."),
+    )
+    no_choice_rule = models.CharField(
+        _("no-choice alternative"),
+        max_length=20,
+        choices=NoChoiceRule.choices,
+        default=NoChoiceRule.IN_HOUSE,
+        help_text=_("Who provides the service when the citizen does not choose."),
     )
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from lov_portal.core.validators import normalise_postal_code
 
-from .models import Area, Municipality
+from .models import Area, Municipality, ServiceType
 
 
 def municipality_list(*, active_only: bool = True) -> QuerySet[Municipality]:
@@ -19,3 +19,7 @@ def area_list(*, municipality: Municipality | None = None) -> QuerySet[Area]:
 
 def area_list_for_postal_code(*, postal_code: str) -> QuerySet[Area]:
     return area_list().filter(postal_codes__postal_code=normalise_postal_code(postal_code))
+
+
+def service_type_list() -> QuerySet[ServiceType]:
+    return ServiceType.objects.filter(is_active=True)

@@ -9,17 +9,29 @@ from django.db import transaction
 from lov_portal.audit.constants import AuditAction
 from lov_portal.audit.services import audit_event_record
 
+from .constants import NoChoiceRule
 from .models import Area, AreaPostalCode, Cooperation, Municipality, ServiceType
 from .validators import normalise_postal_code
 
 
 @transaction.atomic
 def municipality_upsert(
-    *, code: str, name: str, board_name: str = "", organisation_name: str = "", actor
+    *,
+    code: str,
+    name: str,
+    board_name: str = "",
+    organisation_name: str = "",
+    no_choice_rule: str = NoChoiceRule.IN_HOUSE,
+    actor,
 ) -> Municipality:
     municipality, created = Municipality.objects.update_or_create(
         code=code,
-        defaults={"name": name, "board_name": board_name, "organisation_name": organisation_name},
+        defaults={
+            "name": name,
+            "board_name": board_name,
+            "organisation_name": organisation_name,
+            "no_choice_rule": no_choice_rule,
+        },
     )
     if created:
         audit_event_record(actor=actor, action=AuditAction.CREATE, obj=municipality)

@@ -324,6 +324,15 @@ class PrivateStorage(FileSystemStorage):
         # FileSystemStorage would fall back to MEDIA_URL for base_url=None.
         return None
 
+    # Readable only by the service account, whatever FILE_UPLOAD_PERMISSIONS says.
+    @property
+    def file_permissions_mode(self):
+        return 0o600
+
+    @property
+    def directory_permissions_mode(self):
+        return 0o700
+
     def url(self, name):
         raise ValueError("Files in private storage have no URL; stream them with file_response.")
 

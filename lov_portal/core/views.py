@@ -1,7 +1,8 @@
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.utils.decorators import method_decorator
 from django.views.generic import TemplateView
@@ -56,7 +57,31 @@ class AccessibilityStatementView(TemplateView):
 
 @login_not_required
 def health(request):
-    """Liveness and database check for the load balancer."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok", "database": connection.vendor})
+    """Readiness for the load balancer: the database answers and, where tasks go through a
+    broker, the broker accepts a connection. 503 with the failing part otherwise."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = connection.vendor
+    except DatabaseError:
+        checks["database"] = "unavailable"
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        checks["broker"] = "not used (tasks run in the web process)"
+    else:
+        checks["broker"] = _broker_status()
+    healthy = "unavailable" not in checks.values()
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
+    )
+
+
+def _broker_status() -> str:
+    from lov_portal.celery import app
+
+    try:
+        with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return "ok"
+    except Exception:  # noqa: BLE001 - any failure to reach the broker is "unavailable"
+        return "unavailable"

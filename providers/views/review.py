@@ -90,6 +90,13 @@ class ApplicationDetailView(PermissionRequiredMixin, DetailView):
         context["can_review"] = self.request.user.has_perm(
             "providers.review_application", application
         )
+        # --- applications ---
+        from ..services import EDITABLE_APPLICATION
+        from .applications import is_withdrawable
+
+        can_edit = self.request.user.has_perm("providers.edit_application", application)
+        context["can_continue"] = can_edit and application.status in EDITABLE_APPLICATION
+        context["can_withdraw"] = can_edit and is_withdrawable(application)
         # Reviewers' actions (views/decisions.py post them; a failed form comes back in kwargs).
         context.update(
             reviewer_forms(user=self.request.user, application=application, bound=kwargs)

@@ -33,7 +33,9 @@ def test_start_page_sends_the_public_to_the_catalogue(page, demo_data):
     page.goto("/")
     page.get_by_role("link", name="Till kundvalskatalogen").click()
     page.wait_for_url("**/katalog/")
-    assert page.get_by_role("cell", name="Sotenäs kommun – hemtjänst i egen regi").is_visible()
+    page.get_by_role("link", name="Sotenäs").click()
+    page.wait_for_url("**/katalog/1427/")
+    assert page.get_by_role("link", name="Sotenäs kommun – hemtjänst i egen regi").is_visible()
 
 
 @pytest.mark.parametrize(

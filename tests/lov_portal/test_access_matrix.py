@@ -33,6 +33,14 @@ MATRIX: dict[str, Entry | str] = {
     "core:health": Entry(PUBLIC),
     "core:home": Entry(roles(*Role)),
     "catalog:home": Entry(PUBLIC),
+    # The catalogue of `municipality` (Tanum, 1435): public, as open data is.
+    "catalog:list": Entry(PUBLIC, kwargs={"code": "1435"}),
+    "catalog:provider": Entry(PUBLIC, kwargs={"code": "1435", "pk": "__contracted__"}),
+    "catalog:compare": Entry(PUBLIC, kwargs={"code": "1435"}),
+    "catalog:print": Entry(PUBLIC, kwargs={"code": "1435"}),
+    "catalog:print_pdf": Entry(PUBLIC, kwargs={"code": "1435"}, ok_status=302),
+    "catalog:api_json": Entry(PUBLIC, kwargs={"code": "1435"}),
+    "catalog:api_csv": Entry(PUBLIC, kwargs={"code": "1435"}),
     "accounts:login": Entry(PUBLIC, ok_status_authenticated=302),
     "accounts:password_reset": Entry(PUBLIC),
     "accounts:password_reset_done": Entry(PUBLIC),
@@ -66,6 +74,71 @@ MATRIX: dict[str, Entry | str] = {
         roles(Role.BOARD_REVIEWER, Role.PROCUREMENT_OFFICER, Role.PROVIDER_USER),
         kwargs={"pk": "__decision__"},
     ),
+    # Provider accounts: pages about `provider` (see _objects), for its own users only.
+    "providers:provider_register": Entry(PUBLIC, ok_status_authenticated=302),
+    "providers:invitation_accept": Entry(PUBLIC, kwargs={"uidb64": "MQ", "token": "x-y"}),
+    "providers:provider_logo": Entry(PUBLIC, kwargs={"pk": "__logo__"}),
+    "providers:provider_profile": Entry(roles(Role.PROVIDER_USER), kwargs={"pk": "__provider__"}),
+    "providers:colleagues": Entry(roles(Role.PROVIDER_USER), kwargs={"pk": "__provider__"}),
+    "providers:colleague_remove": Entry(
+        roles(Role.PROVIDER_USER), kwargs={"pk": "__provider__", "assignment_pk": "__colleague__"}
+    ),
+    # Requests for applications of `municipality` (see _objects): a published request with a
+    # draft second version. Its procurement officers manage it; the announcement is public;
+    # a published version's PDF is for anyone with a role.
+    "providers:request_list": Entry(roles(Role.PROCUREMENT_OFFICER)),
+    "providers:request_create": Entry(roles(Role.PROCUREMENT_OFFICER)),
+    "providers:request_detail": Entry(
+        roles(Role.PROCUREMENT_OFFICER), kwargs={"pk": "__request__"}
+    ),
+    "providers:request_version_create": Entry(
+        roles(Role.PROCUREMENT_OFFICER), kwargs={"pk": "__request__"}
+    ),
+    "providers:request_close": Entry(roles(Role.PROCUREMENT_OFFICER), kwargs={"pk": "__request__"}),
+    "providers:request_version_edit": Entry(
+        roles(Role.PROCUREMENT_OFFICER), kwargs={"pk": "__draft_version__"}
+    ),
+    "providers:request_version_publish": Entry(
+        roles(Role.PROCUREMENT_OFFICER), kwargs={"pk": "__draft_version__"}
+    ),
+    "providers:requirement_section_add": Entry(
+        roles(Role.PROCUREMENT_OFFICER), kwargs={"pk": "__draft_version__"}
+    ),
+    "providers:requirement_section_edit": Entry(
+        roles(Role.PROCUREMENT_OFFICER), kwargs={"pk": "__draft_section__"}
+    ),
+    "providers:requirement_section_delete": Entry(
+        roles(Role.PROCUREMENT_OFFICER), kwargs={"pk": "__draft_section__"}
+    ),
+    "providers:requirement_add": Entry(
+        roles(Role.PROCUREMENT_OFFICER), kwargs={"pk": "__draft_section__"}
+    ),
+    "providers:requirement_edit": Entry(
+        roles(Role.PROCUREMENT_OFFICER), kwargs={"pk": "__draft_requirement__"}
+    ),
+    "providers:requirement_delete": Entry(
+        roles(Role.PROCUREMENT_OFFICER), kwargs={"pk": "__draft_requirement__"}
+    ),
+    "providers:request_document": Entry(roles(*Role), kwargs={"pk": "__published_version__"}),
+    "providers:request_announcement": Entry(PUBLIC, kwargs={"pk": "__request__"}),
+    "providers:request_announcement_json": Entry(PUBLIC, kwargs={"pk": "__request__"}),
+    # Applications: `__draft__` is a draft application of `provider` to a request of
+    # `municipality` (its section `__section__`); `__document__` is a document a submitted
+    # application of `provider` uses as evidence. Only the provider edits its application; the
+    # municipality's reviewers also download the evidence.
+    "providers:application_list": Entry(roles(Role.PROVIDER_USER)),
+    "providers:application_scope": Entry(roles(Role.PROVIDER_USER), kwargs={"pk": "__draft__"}),
+    "providers:application_section": Entry(
+        roles(Role.PROVIDER_USER), kwargs={"pk": "__draft__", "section_pk": "__section__"}
+    ),
+    "providers:application_submit": Entry(roles(Role.PROVIDER_USER), kwargs={"pk": "__draft__"}),
+    "providers:application_withdraw": Entry(roles(Role.PROVIDER_USER), kwargs={"pk": "__draft__"}),
+    "providers:document_download": Entry(
+        roles(Role.BOARD_REVIEWER, Role.PROCUREMENT_OFFICER, Role.PROVIDER_USER),
+        kwargs={"pk": "__document__"},
+    ),
+    # POST-only endpoints, tested by their own tests.
+    "providers:application_start": "POST only: tests/providers/test_applications.py",
     # Contracts: the contract `municipality` made with `provider` (see _objects). The
     # municipality's procurement officers, admins and board reviewers (read only) see it on
     # the municipal side; the provider's users on the provider side.
@@ -80,7 +153,6 @@ MATRIX: dict[str, Entry | str] = {
     "providers:portal_contract_detail": Entry(
         roles(Role.PROVIDER_USER), kwargs={"pk": "__contract__"}
     ),
-    # POST-only endpoints, tested by their own tests.
     "providers:review_start": "POST only: tests/providers/test_decisions.py",
     "providers:assessment_record": "POST only: tests/providers/test_decisions.py",
     "providers:completion_request_create": "POST only: tests/providers/test_decisions.py",
@@ -151,6 +223,14 @@ CASES = [
 
 def _objects(entry: Entry, role_users, municipality, provider) -> dict:
     """Create only the objects this entry's URL needs, and return its kwargs."""
+    if "__contracted__" in entry.kwargs.values():
+        from tests.factories import ContractFactory
+
+        contract = ContractFactory(municipality=municipality, provider=provider)
+        return {
+            k: (contract.provider_id if v == "__contracted__" else v)
+            for k, v in entry.kwargs.items()
+        }
     if "__event__" in entry.kwargs.values():
         event = AuditEvent.objects.create(action="read", object_repr="matrix")
         return dict.fromkeys(entry.kwargs, event.pk)
@@ -172,6 +252,62 @@ def _objects(entry: Entry, role_users, municipality, provider) -> dict:
             "__application__": application.pk,
             "__decision__": decision.pk,
             "__contract__": decision.contract.pk,
+        }
+        return {k: ids[v] for k, v in entry.kwargs.items()}
+    if {"__provider__", "__logo__"} & set(entry.kwargs.values()):
+        from django.core.files.base import ContentFile
+
+        from tests.factories import user_with_role
+
+        ids = {"__provider__": provider.pk, "__logo__": provider.pk}
+        if "__logo__" in entry.kwargs.values():
+            provider.logo.save("matrix.png", ContentFile(b"\x89PNG\r\n\x1a\nmatrix"), save=True)
+        if "__colleague__" in entry.kwargs.values():
+            colleague = user_with_role(Role.PROVIDER_USER, provider=provider)
+            ids["__colleague__"] = colleague.role_assignments.get().pk
+        return {k: ids.get(v, v) for k, v in entry.kwargs.items()}
+    request_placeholders = {
+        "__request__",
+        "__draft_version__",
+        "__draft_section__",
+        "__draft_requirement__",
+        "__published_version__",
+    }
+    if request_placeholders & set(entry.kwargs.values()):
+        from django.core.files.base import ContentFile
+
+        from providers.constants import VersionStatus
+        from providers.services import request_version_create
+        from tests.factories import published_request
+
+        officer = role_users[Role.PROCUREMENT_OFFICER]
+        request = published_request(municipalities=[municipality], actor=officer)
+        published = request.versions.get(status=VersionStatus.PUBLISHED)
+        published.document.save("matrix.pdf", ContentFile(b"%PDF-1.4 matrix"), save=True)
+        draft = request_version_create(request=request, actor=officer)
+        section = draft.sections.first()
+        ids = {
+            "__request__": request.pk,
+            "__draft_version__": draft.pk,
+            "__draft_section__": section.pk,
+            "__draft_requirement__": section.requirements.first().pk,
+            "__published_version__": published.pk,
+        }
+        return {k: ids[v] for k, v in entry.kwargs.items()}
+    if {"__draft__", "__section__", "__document__"} & set(entry.kwargs.values()):
+        from tests.providers.conftest import application_with_document
+
+        application, document = application_with_document(
+            municipality=municipality,
+            provider=provider,
+            provider_user=role_users[Role.PROVIDER_USER],
+            procurement=role_users[Role.PROCUREMENT_OFFICER],
+            submit="__document__" in entry.kwargs.values(),
+        )
+        ids = {
+            "__draft__": application.pk,
+            "__section__": application.version.sections.get().pk,
+            "__document__": document.pk,
         }
         return {k: ids[v] for k, v in entry.kwargs.items()}
     return dict(entry.kwargs)

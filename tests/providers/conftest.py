@@ -1,5 +1,7 @@
 """Fixtures for the providers app: the NoBo cooperation with a published request."""
 
+import itertools
+
 import pytest
 from django.utils import timezone
 
@@ -93,3 +95,63 @@ def decided_application(*, municipality, provider, provider_user, reviewer, proc
         actor=reviewer,
     )
     return application
+
+
+# --- applications ---
+
+_references = itertools.count(1)
+PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+
+
+def pdf_upload(name="Försäkring.pdf", content=PDF_BYTES):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def application_with_document(*, municipality, provider, provider_user, procurement, submit=True):
+    """An application of `provider` to a one-municipality request whose section asks for a
+    declaration and an insurance document (with expiry); complete, and submitted unless
+    `submit` is False. Returns (application, document). Needs MEDIA_ROOT set to a tmp dir."""
+    from datetime import timedelta
+
+    from lov_portal.core.uploads import validate_upload
+    from tests.factories import published_request
+
+    request = published_request(
+        municipalities=[municipality],
+        actor=procurement,
+        reference=f"LOV-DOK-{next(_references)}",
+        requirements=[
+            ("Vi följer kollektivavtal", EvidenceKind.DECLARATION, {}),
+            ("Ansvarsförsäkring", EvidenceKind.DOCUMENT, {"tracks_expiry": True}),
+        ],
+    )
+    version = request.versions.get()
+    application = services.application_start(
+        provider=provider, version=version, actor=provider_user
+    )
+    services.application_scope_save(
+        application=application,
+        capacities={municipality: (100, CapacityUnit.HOURS_PER_MONTH)},
+        service_types=version.service_types.all(),
+        areas=version.areas.all(),
+        actor=provider_user,
+    )
+    upload = pdf_upload()
+    upload.validated = validate_upload(upload)
+    document = services.document_store(provider=provider, uploaded_file=upload, actor=provider_user)
+    declaration, insurance = version.sections.get().requirements.all()
+    services.answer_save(
+        application=application, requirement=declaration, declaration=True, actor=provider_user
+    )
+    services.answer_save(
+        application=application,
+        requirement=insurance,
+        document=document,
+        expires_on=timezone.localdate() + timedelta(days=365),
+        actor=provider_user,
+    )
+    if submit:
+        services.application_submit(application=application, actor=provider_user)
+    return application, document

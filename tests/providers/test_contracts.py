@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from catalog.selectors import provider_list_for_catalogue
 from lov_portal.accounts.constants import Role
-from providers.constants import ContractEventKind, ContractStatus, LegalForm
+from providers.constants import ContractEventKind, ContractStatus
 from providers.models import Contract, ContractEvent
 from tests.factories import ContractFactory, MunicipalityFactory, ProviderFactory, user_with_role
 from tests.providers.conftest import decided_application
@@ -74,8 +74,11 @@ _PREFIX = {"suspended": "suspend", "active": "reactivate", "terminated": "termin
 
 
 def _catalogue_names(client, municipality):
-    rows = dict(client.get(reverse("catalog:home")).context["municipalities"])
-    return [p.name for p in rows[municipality]]
+    """The providers the public catalogue data of `municipality` lists."""
+    names = [p.name for p in provider_list_for_catalogue(municipality=municipality)]
+    page = client.get(reverse("catalog:list", args=[municipality.code])).content.decode()
+    assert all(name in page for name in names)
+    return names
 
 
 # --- Lists and pages --------------------------------------------------------------------------
@@ -212,7 +215,8 @@ def test_suspend_reactivate_terminate_with_reasons_and_the_catalogue_follows(
         "IVO-tillståndet har gått ut.",
     )
     assert _catalogue_names(client, sotenas) == []
-    assert list(provider_list_for_catalogue(municipality=sotenas)) == []
+    catalogue = client.get(reverse("catalog:list", args=[sotenas.code])).content.decode()
+    assert "Omsorg Åt Alla AB" not in catalogue
 
     assert _status(client, contract, "active", "Nytt tillstånd inkom.").status_code == 302
     assert _catalogue_names(client, sotenas) == ["Omsorg Åt Alla AB"]
@@ -249,26 +253,21 @@ def test_unknown_status_is_refused(client, contract, users):
 # --- Catalogue data ---------------------------------------------------------------------------
 
 
-def test_catalogue_lists_active_contracts_and_in_house_providers_per_municipality(
-    client, contract, sotenas, lysekil
-):
-    in_house = ProviderFactory(
-        name="Sotenäs kommun – hemtjänst i egen regi",
-        legal_form=LegalForm.MUNICIPALITY,
-        is_in_house=True,
-        in_house_municipality=sotenas,
+def test_catalogue_lists_only_active_contracts_per_municipality(client, contract, sotenas, lysekil):
+    terminated = ContractFactory(
+        municipality=sotenas,
+        provider=ProviderFactory(name="Uppsagt AB"),
+        status=ContractStatus.TERMINATED,
     )
-    ContractFactory(municipality=sotenas, status=ContractStatus.TERMINATED)
     ContractFactory(municipality=lysekil, provider=ProviderFactory(name="Lysekilsbolaget AB"))
 
-    assert list(provider_list_for_catalogue(municipality=sotenas)) == [in_house, contract.provider]
-    client.logout()  # public
-    response = client.get(reverse("catalog:home"))
-    assert response.status_code == 200
-    assert _catalogue_names(client, sotenas) == [in_house.name, "Omsorg Åt Alla AB"]
+    assert _catalogue_names(client, sotenas) == ["Omsorg Åt Alla AB"]
     assert _catalogue_names(client, lysekil) == ["Lysekilsbolaget AB"]
-    # No personal data: the catalogue shows names, not contacts or organisation numbers.
-    assert contract.provider.organisation_number not in response.content.decode()
+    client.logout()  # public
+    page = client.get(reverse("catalog:list", args=[sotenas.code]))
+    assert page.status_code == 200
+    assert terminated.provider.name not in page.content.decode()
+    assert "Lysekilsbolaget AB" not in page.content.decode()
 
 
 # --- The provider's side ----------------------------------------------------------------------

@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -5,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from lov_portal.accounts.models import User
 from lov_portal.core.models import Area, Cooperation, Municipality, ServiceType
@@ -14,7 +16,10 @@ from lov_portal.core.validators import (
     validate_organisation_number,
     validate_postal_code,
 )
-from providers.models import Provider
+from providers.constants import EvidenceKind, RequestStatus, VersionStatus
+from providers.models import Provider, RequestForApplications, Requirement
+from providers.selectors import provider_list_contracted
+from tests.conftest import skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -76,12 +81,25 @@ def test_seed_demo_creates_nobo_and_is_idempotent():
     assert cooperation.municipalities.count() == 4
     for municipality in Municipality.objects.all():
         assert Provider.objects.filter(in_house_municipality=municipality).count() == 1
+        # Its own provider is in its catalogue data from the start.
+        contracted = provider_list_contracted(municipality=municipality)
+        assert [p.in_house_municipality for p in contracted] == [municipality]
     assert [a.municipality.code for a in area_list_for_postal_code(postal_code="456 32")] == [
         "1427"
     ]
     for user in User.objects.all():
         assert user.check_password("demo-lov-2026")
         assert user.role_assignments.count() == 1
+    # One published request of the whole cooperation, with the typical application package.
+    request = RequestForApplications.objects.get()
+    assert request.status == RequestStatus.PUBLISHED
+    assert request.municipality_ids == set(Municipality.objects.values_list("pk", flat=True))
+    version = request.versions.get(status=VersionStatus.PUBLISHED)
+    kinds = set(
+        Requirement.objects.filter(section__version=version).values_list("evidence_kind", flat=True)
+    )
+    assert kinds == set(EvidenceKind.values)
+    assert Requirement.objects.filter(section__version=version, max_age_days=60).count() == 1
 
 
 @pytest.mark.django_db
@@ -121,3 +139,37 @@ def test_production_settings_pass_the_deployment_checks():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_health_reports_database_and_eager_tasks(client):
+    response = client.get(reverse("core:health"))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"] in {"sqlite", "postgresql"}
+
+
+@pytest.mark.django_db
+def test_health_fails_when_the_broker_is_unreachable(client, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    response = client.get(reverse("core:health"))
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "error",
+        "database": response.json()["database"],
+        "broker": "unavailable",
+    }
+
+
+@pytest.mark.django_db
+def test_health_checks_a_real_broker(client, settings):
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        skip_or_fail("REDIS_URL is not set: no broker to check")
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = redis_url
+    response = client.get(reverse("core:health"))
+    assert response.status_code == 200
+    assert response.json()["broker"] == "ok"

@@ -460,6 +460,9 @@ def test_private_storage_saves_under_media_root_private(settings, tmp_path):
     path = Path(private_storage.path(stored))
     assert path == tmp_path / "private" / name
     assert path.read_bytes() == content
+    # Only the service account may read what providers uploaded.
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700
 
     # The location follows the setting at use time, not at import time.
     settings.MEDIA_ROOT = tmp_path / "elsewhere"

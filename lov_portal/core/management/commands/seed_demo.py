@@ -6,6 +6,8 @@ into demo areas (not a complete postal-code register). Organisation numbers are 
 settings.DEMO_PASSWORDS_ALLOWED (development and tests); production refuses this command.
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -14,15 +16,24 @@ from stdnum import luhn
 from lov_portal.accounts.constants import Role
 from lov_portal.accounts.models import RoleAssignment, User
 from lov_portal.accounts.services import role_assign, user_create
-from lov_portal.core.constants import RateZone, ServiceCategory
+from lov_portal.core.constants import NoChoiceRule, RateZone, ServiceCategory
+from lov_portal.core.models import Area, ServiceType
 from lov_portal.core.services import (
     area_upsert,
     cooperation_upsert,
     municipality_upsert,
     service_type_upsert,
 )
-from providers.constants import LegalForm
-from providers.services import provider_upsert
+from providers.constants import EvidenceKind, LegalForm, PaymentBasis, VersionStatus
+from providers.models import Provider, RequestForApplications
+from providers.services import (
+    contract_create_in_house,
+    provider_upsert,
+    request_create,
+    request_publish,
+    requirement_add,
+    requirement_section_add,
+)
 
 DEMO_PASSWORD = "demo-lov-2026"
 
@@ -106,6 +117,9 @@ MUNICIPAL_ORGANISATION = {
     "1484": "Lysekils kommun",
 }
 
+# Demo variety: most use their own provider, as the competition authority recommends.
+NO_CHOICE_RULES = {"1435": NoChoiceRule.TURN_ORDER, "1484": NoChoiceRule.ROTATION}
+
 PRIVATE_PROVIDERS = [
     ("Omsorgsbolaget Väst AB", LegalForm.LIMITED_COMPANY, "Kungsgatan 12", "45331", "Lysekil"),
     ("Kustens Hemtjänst AB", LegalForm.LIMITED_COMPANY, "Hamngatan 3", "45632", "Kungshamn"),
@@ -129,6 +143,75 @@ USERS = [
     ("admin@tanum.example", "Anders Admin", Role.MUNICIPAL_ADMIN, "1435", None),
     ("utforare@omsorgsbolaget.example", "Ulf Utförare", Role.PROVIDER_USER, None, 0),
     ("sysadmin@lov-portalen.example", "Sara Systemadmin", Role.SYSTEM_ADMIN, None, None),
+]
+
+
+# The demo request for applications of the NoBo cooperation: (section, [(requirement, evidence,
+# max age in days, tracks expiry)]), after the typical application package of LOV municipalities.
+DEMO_REQUEST_REFERENCE = "NOBO-HT-2026"
+IN_HOUSE_CONTRACTS_FROM = date(2026, 1, 1)
+DEMO_REQUIREMENTS = [
+    (
+        "Tillstånd och registrering",
+        [
+            ("Tillstånd från IVO att bedriva hemtjänst.", EvidenceKind.DOCUMENT, None, True),
+            (
+                "Registreringsbevis från Bolagsverket (gäller ej enskild firma).",
+                EvidenceKind.DOCUMENT,
+                None,
+                False,
+            ),
+            (
+                "Utföraren är godkänd för F-skatt eller FA-skatt.",
+                EvidenceKind.DECLARATION,
+                None,
+                False,
+            ),
+        ],
+    ),
+    (
+        "Ekonomi och försäkringar",
+        [
+            (
+                "Utfärdandedatum för Skatteverkets blankett SKV 4820 (högst två månader gammal).",
+                EvidenceKind.DATE,
+                60,
+                False,
+            ),
+            ("Ansvarsförsäkring som täcker verksamheten.", EvidenceKind.DOCUMENT, None, True),
+            (
+                "Senaste årsredovisningen (gäller ej nystartade företag).",
+                EvidenceKind.DOCUMENT,
+                None,
+                False,
+            ),
+        ],
+    ),
+    (
+        "Verksamhet och kvalitet",
+        [
+            (
+                "Verksamhetsbeskrivning enligt kommunens mall (publiceras i kundvalskatalogen).",
+                EvidenceKind.TEXT,
+                None,
+                False,
+            ),
+            ("Beskriv bemanning och personalens kompetens.", EvidenceKind.TEXT, None, False),
+            ("CV för verksamhetschefen med referenser.", EvidenceKind.DOCUMENT, None, False),
+            (
+                "Utföraren har ett ledningssystem för systematiskt kvalitetsarbete (SOSFS 2011:9).",
+                EvidenceKind.DECLARATION,
+                None,
+                False,
+            ),
+            (
+                "Utföraren har rutiner för lex Sarah, klagomål, nycklar, tolk och krisberedskap.",
+                EvidenceKind.DECLARATION,
+                None,
+                False,
+            ),
+        ],
+    ),
 ]
 
 
@@ -159,6 +242,7 @@ class Command(BaseCommand):
                 name=name,
                 board_name=board,
                 organisation_name=MUNICIPAL_ORGANISATION[code],
+                no_choice_rule=NO_CHOICE_RULES.get(code, NoChoiceRule.IN_HOUSE),
                 actor=actor,
             )
             municipalities[code] = municipality
@@ -170,7 +254,7 @@ class Command(BaseCommand):
                     postal_codes=postal_codes,
                     actor=actor,
                 )
-        cooperation_upsert(
+        cooperation = cooperation_upsert(
             name="Norra Bohuslän (NoBo)", municipalities=list(municipalities.values()), actor=actor
         )
         for ordering, (code, name, name_en, category) in enumerate(SERVICE_TYPES):
@@ -224,3 +308,55 @@ class Command(BaseCommand):
                 role_assign(
                     user=user, role=role, municipality=municipality, provider=provider, actor=actor
                 )
+
+        request = self._seed_request(cooperation, actor)
+        self._seed_in_house_contracts(request, actor)
+
+    def _seed_request(self, cooperation, actor) -> None:
+        """A published request for applications for home help in all of NoBo."""
+        existing = RequestForApplications.objects.filter(reference=DEMO_REQUEST_REFERENCE).first()
+        if existing:
+            return existing
+        request = request_create(
+            reference=DEMO_REQUEST_REFERENCE,
+            title="Hemtjänst enligt LOV i norra Bohuslän",
+            description=(
+                "Sotenäs, Munkedal, Tanum och Lysekil bjuder gemensamt in utförare av hemtjänst "
+                "(service och omvårdnad) att ansöka om godkännande. Ansökningar tas emot "
+                "löpande; varje kommuns nämnd beslutar för sig."
+            ),
+            owner_cooperation=cooperation,
+            payment_basis=PaymentBasis.PERFORMED_TIME,
+            service_types=ServiceType.objects.filter(
+                code__in=["hemtjanst-service", "hemtjanst-omvardnad"]
+            ),
+            areas=Area.objects.filter(municipality__in=cooperation.municipalities.all()),
+            actor=actor,
+        )
+        version = request.versions.get()
+        for title, requirements in DEMO_REQUIREMENTS:
+            section = requirement_section_add(version=version, title=title, actor=actor)
+            for text, evidence_kind, max_age_days, tracks_expiry in requirements:
+                requirement_add(
+                    section=section,
+                    text=text,
+                    evidence_kind=evidence_kind,
+                    max_age_days=max_age_days,
+                    tracks_expiry=tracks_expiry,
+                    actor=actor,
+                )
+        request_publish(request=request, actor=actor)
+        return request
+
+    def _seed_in_house_contracts(self, request, actor) -> None:
+        """Each municipality's own provider serves all its areas on the same request."""
+        version = request.versions.get(status=VersionStatus.PUBLISHED)
+        for provider in Provider.objects.filter(is_in_house=True, contracts__isnull=True):
+            contract_create_in_house(
+                provider=provider,
+                service_types=version.service_types.all(),
+                areas=Area.objects.filter(municipality=provider.in_house_municipality),
+                valid_from=IN_HOUSE_CONTRACTS_FROM,
+                request=request,
+                actor=actor,
+            )

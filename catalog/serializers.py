@@ -1,0 +1,87 @@
+"""The catalogue as open data: one stable shape for JSON and CSV (docs/api/catalogue.md).
+
+Bump API_VERSION (and the URL's v1) only for changes that break readers; adding a field is not
+such a change."""
+
+from .selectors import CatalogueEntry
+
+API_VERSION = "1.0"
+
+
+def entry_as_json(entry: CatalogueEntry) -> dict:
+    provider = entry.provider
+    return {
+        "id": provider.pk,
+        "name": provider.name,
+        "organisation_number": provider.organisation_number,
+        "in_house": provider.is_in_house,
+        "legal_form": provider.legal_form,
+        "services": [{"code": s.code, "name": s.name} for s in entry.services],
+        "areas": [{"id": a.pk, "name": a.name} for a in entry.areas],
+        "contract_since": entry.contract_since.isoformat() if entry.contract_since else None,
+        "takes_new_customers": entry.takes_new_customers,
+        "presentation": provider.presentation,
+        "languages": [{"code": lang.code, "name": lang.name} for lang in provider.languages.all()],
+        "specialisations": [
+            {"code": s.code, "name": s.name} for s in provider.specialisations.all()
+        ],
+        "additional_services": [
+            {"name": a.name, "price_sek": str(a.price), "per": a.price_unit}
+            for a in provider.additional_services.all()
+        ],
+        "environmental_profile": provider.environmental_profile,
+        "contact": {
+            "email": provider.email,
+            "phone": provider.phone,
+            "website": provider.website,
+            "street_address": provider.street_address,
+            "postal_code": provider.postal_code,
+            "city": provider.city,
+        },
+    }
+
+
+CSV_COLUMNS = [
+    "id",
+    "namn",
+    "organisationsnummer",
+    "egen_regi",
+    "tjanster",
+    "omraden",
+    "kontrakt_sedan",
+    "tar_emot_nya_kunder",
+    "sprak",
+    "inriktningar",
+    "tillaggstjanster",
+    "e_post",
+    "telefon",
+    "webbplats",
+    "adress",
+    "postnummer",
+    "ort",
+]
+
+
+def entry_as_csv_row(entry: CatalogueEntry) -> list:
+    provider = entry.provider
+    return [
+        provider.pk,
+        provider.name,
+        provider.organisation_number,
+        "ja" if provider.is_in_house else "nej",
+        ", ".join(s.name for s in entry.services),
+        ", ".join(a.name for a in entry.areas),
+        entry.contract_since.isoformat() if entry.contract_since else "",
+        "ja" if entry.takes_new_customers else "nej",
+        ", ".join(lang.name for lang in provider.languages.all()),
+        ", ".join(s.name for s in provider.specialisations.all()),
+        ", ".join(
+            f"{a.name} ({a.price} kr/{a.price_unit})" for a in provider.additional_services.all()
+        ),
+        provider.email,
+        provider.phone,
+        provider.website,
+        provider.street_address,
+        provider.postal_code,
+        provider.city,
+    ]
