@@ -86,3 +86,15 @@ def role_users(db, municipality, provider):
             email=f"{role.value}@test.example",
         )
     return users
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the portal's default language. A request with the language cookie
+    activates English in this thread, and Django leaves it active after the response."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
