@@ -7,12 +7,17 @@ Lysekil's rejects with reasons; each decision letter carries its reasons with å
 contract exists with Sotenäs only and the provider is in Sotenäs' catalogue; a reviewer outside
 the cooperation cannot open the application."""
 
+import io
 import re
 
+from pypdf import PdfReader
 from stdnum import luhn
 
-from providers.models import Application
+from lov_portal.accounts.constants import Role
+from providers.constants import ContractStatus
+from providers.models import Answer, Application, ApplicationMunicipality, Contract
 from tests.browser.conftest import _context, axe_violations, log_in
+from tests.factories import PASSWORD, MunicipalityFactory, user_with_role
 from tests.providers.conftest import PDF_BYTES
 
 REFERENCE = "NOBO-HT-2027"
@@ -155,6 +160,70 @@ def apply_second_sitting(page) -> int:
     return int(re.search(r"/ansokningar/(\d+)/", page.url).group(1))
 
 
+def review_and_request_completion(page, application_id: int) -> None:
+    """Sotenäs' reviewer checks every requirement and asks for the whole insurance letter."""
+    log_in(page, "namnd@sotenas.example")
+    page.goto("/upphandling/granskning/")
+    page.get_by_role("link", name=COMPANY).click()
+    assert page.get_by_text("Väntar på kommunen").first.is_visible()
+    click(page, "Starta granskning")
+    assess(page, application_id, not_met="Ansvarsförsäkring")
+    page.fill("[name=message]", "Försäkringsbrevet saknar sidan med försäkringsbeloppet.")
+    click(page, "Skicka begäran till utföraren")
+    page.wait_for_load_state()
+    assert axe_violations(page) == []
+
+
+def assess(page, application_id: int, *, not_met: str | None = None) -> None:
+    for answer in Answer.objects.filter(application_id=application_id).select_related(
+        "requirement"
+    ):
+        result = "not_met" if not_met and not_met in answer.requirement.text else "met"
+        page.check(f"[name=result_{answer.pk}][value={result}]")
+        if result == "not_met":
+            page.fill(f"[name=comment_{answer.pk}]", "Sidan två saknas i försäkringsbrevet.")
+    click(page, "Spara bedömningarna")
+    page.wait_for_load_state()
+
+
+def complete_and_resubmit(page, application_id: int) -> None:
+    page.goto(f"/utforarportal/ansokningar/{application_id}/")
+    assert page.get_by_text("Försäkringsbrevet saknar sidan med försäkringsbeloppet.").is_visible()
+    page.get_by_role("link", name="Komplettera ansökan").click()
+    page.get_by_role("link", name="Grundkrav").first.click()
+    page.locator("input[type=file]").set_input_files(pdf("försäkringsbrev-komplett.pdf"))
+    click(page, "Spara och fortsätt")
+    page.wait_for_url("**/skicka-in/")
+    page.get_by_label("Ditt svar till kommunen").fill("Hela försäkringsbrevet är uppladdat.")
+    click(page, "Svara och skicka in igen")
+    page.wait_for_url(re.compile(r"/utforarportal/ansokningar/\d+/$"))
+
+
+def decide(page, application_id: int, municipality: str, *, approve: bool, reasons=""):
+    decision = ApplicationMunicipality.objects.get(
+        application_id=application_id, municipality__name=municipality
+    )
+    page.goto(f"/upphandling/ansokningar/{application_id}/")
+    prefix = f"decision-{decision.pk}"
+    page.check(f"[name={prefix}-outcome][value={'approve' if approve else 'reject'}]")
+    page.fill(f"[name={prefix}-board_reference]", f"ON 2026/{decision.pk}")
+    page.fill(f"[name={prefix}-reasons]", reasons)
+    click(page, "Registrera beslutet")
+    page.wait_for_load_state()
+    assert axe_violations(page) == []
+
+
+def letter_text(page, municipality: str) -> str:
+    decision = ApplicationMunicipality.objects.get(
+        application__provider__name=COMPANY, municipality__name=municipality
+    )
+    response = page.request.get(f"/beslut/{decision.pk}/brev.pdf")
+    assert response.status == 200
+    reader = PdfReader(io.BytesIO(response.body()))
+    # Lines wrap in the PDF: compare words, not line breaks.
+    return " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+
+
 def _days_ago(days: int) -> str:
     from datetime import timedelta
 
@@ -178,3 +247,53 @@ def test_provider_journey(browser, live_server, demo_data, settings, tmp_path):
     log_in(provider, "asa@nordanvind.example", "Vintergata-Hav-91!")
     application_id = apply_second_sitting(provider)
     assert Application.objects.get(pk=application_id).status == "submitted"
+
+    sotenas_board = new_page(browser, live_server)
+    review_and_request_completion(sotenas_board, application_id)
+    complete_and_resubmit(provider, application_id)
+
+    # The reviewer takes the resubmitted application up again; both boards decide.
+    sotenas_board.goto(f"/upphandling/ansokningar/{application_id}/")
+    click(sotenas_board, "Starta granskning")
+    assess(sotenas_board, application_id)
+    decide(sotenas_board, application_id, "Sotenäs", approve=True)
+    lysekil_board = new_page(browser, live_server)
+    log_in(lysekil_board, "namnd@lysekil.example")
+    decide(lysekil_board, application_id, "Lysekil", approve=False, reasons=REJECTION)
+
+    # The provider sees both decisions and gets a letter from each, with the reasons.
+    provider.goto(f"/utforarportal/ansokningar/{application_id}/")
+    assert provider.get_by_role("link", name="Ladda ner (PDF)").count() == 2
+    assert REJECTION in letter_text(provider, "Lysekil")
+    assert "förvaltningsrätten" in letter_text(provider, "Lysekil")
+    assert "Sotenäs" in letter_text(provider, "Sotenäs")
+
+    # A contract with Sotenäs only, and the provider is in Sotenäs' catalogue only.
+    contracts = Contract.objects.filter(provider__name=COMPANY)
+    assert [c.municipality.name for c in contracts] == ["Sotenäs"]
+    assert contracts.get().status == ContractStatus.ACTIVE
+    provider.goto("/utforarportal/avtal/")
+    assert provider.get_by_text("Sotenäs").first.is_visible()
+    assert provider.get_by_text("Lysekil").count() == 0
+    provider.goto("/katalog/1427/")
+    assert provider.get_by_role("link", name=COMPANY).is_visible()
+    provider.goto("/katalog/1484/")
+    assert provider.get_by_role("link", name=COMPANY).count() == 0
+
+    # Nobody outside the cooperation or the provider can see the application or its files.
+    stromstad = MunicipalityFactory(code="1486", name="Strömstad")
+    outsider_user = user_with_role(Role.BOARD_REVIEWER, municipality=stromstad)
+    other_provider = user_with_role(Role.PROVIDER_USER)
+    document = Answer.objects.filter(application_id=application_id, document__isnull=False)
+    urls = [
+        f"/upphandling/ansokningar/{application_id}/",
+        f"/utforarportal/ansokningar/{application_id}/",
+        f"/dokument/{document.first().document_id}/",
+        *(f"/beslut/{d.pk}/brev.pdf" for d in ApplicationMunicipality.objects.all()),
+    ]
+    for user in (outsider_user, other_provider):
+        outsider = new_page(browser, live_server)
+        log_in(outsider, user.email, PASSWORD)
+        for url in urls:
+            assert outsider.request.get(url).status == 404, (user, url)
+        outsider.context.close()
