@@ -15,8 +15,19 @@ from tests.factories import ContractFactory, ProviderFactory
 SUSPENDED = "Avstängda Omsorgen AB"
 
 
+def _reference_data():
+    """Browser tests run on a flushed database: put back what the data migration provides."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    module = import_module("providers.migrations.0004_reference_languages_and_specialisations")
+    module.add_reference_data(apps, None)
+
+
 @pytest.fixture
 def sotenas_catalogue(demo_data):
+    _reference_data()
     sotenas = Municipality.objects.get(code="1427")
     kungshamn = Area.objects.get(municipality=sotenas, name="Kungshamn och Väjern")
     smogen = Area.objects.get(municipality=sotenas, name="Smögen")

@@ -17,7 +17,7 @@ from lov_portal.core.validators import (
     validate_postal_code,
 )
 from providers.constants import EvidenceKind, RequestStatus, VersionStatus
-from providers.models import Provider, RequestForApplications, Requirement
+from providers.models import ApplicationMunicipality, Provider, RequestForApplications, Requirement
 from providers.selectors import provider_list_contracted
 from tests.conftest import skip_or_fail
 
@@ -53,8 +53,12 @@ def test_postal_code_and_municipality_code_validation():
 
 
 @pytest.mark.django_db
-def test_seed_demo_creates_nobo_and_is_idempotent():
-    call_command("seed_demo", verbosity=0)
+def test_seed_demo_creates_nobo_and_is_idempotent(
+    django_capture_on_commit_callbacks, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    with django_capture_on_commit_callbacks(execute=True):  # decision letters, as after commit
+        call_command("seed_demo", verbosity=0)
     counts = (
         Municipality.objects.count(),
         Area.objects.count(),
@@ -81,15 +85,20 @@ def test_seed_demo_creates_nobo_and_is_idempotent():
     assert cooperation.municipalities.count() == 4
     for municipality in Municipality.objects.all():
         assert Provider.objects.filter(in_house_municipality=municipality).count() == 1
-        # Its own provider is in its catalogue data from the start.
+        # Its own provider and one approved private provider are in its catalogue data.
         contracted = provider_list_contracted(municipality=municipality)
-        assert [p.in_house_municipality for p in contracted] == [municipality]
+        assert sorted(p.is_in_house for p in contracted) == [False, True]
+        assert [p.in_house_municipality for p in contracted if p.is_in_house] == [municipality]
     assert [a.municipality.code for a in area_list_for_postal_code(postal_code="456 32")] == [
         "1427"
     ]
     for user in User.objects.all():
         assert user.check_password("demo-lov-2026")
         assert user.role_assignments.count() == 1
+    # The approved private providers went through the workflow: each decision has its letter.
+    decided = ApplicationMunicipality.objects.filter(status="approved")
+    assert decided.count() == 4
+    assert all(d.letter for d in decided)
     # One published request of the whole cooperation, with the typical application package.
     request = RequestForApplications.objects.get()
     assert request.status == RequestStatus.PUBLISHED

@@ -6,12 +6,15 @@ into demo areas (not a complete postal-code register). Organisation numbers are 
 settings.DEMO_PASSWORDS_ALLOWED (development and tests); production refuses this command.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from stdnum import luhn
+from weasyprint import HTML
 
 from lov_portal.accounts.constants import Role
 from lov_portal.accounts.models import RoleAssignment, User
@@ -24,10 +27,26 @@ from lov_portal.core.services import (
     municipality_upsert,
     service_type_upsert,
 )
-from providers.constants import EvidenceKind, LegalForm, PaymentBasis, VersionStatus
-from providers.models import Provider, RequestForApplications
+from lov_portal.core.uploads import validate_upload
+from providers.constants import (
+    AssessmentResult,
+    CapacityUnit,
+    EvidenceKind,
+    LegalForm,
+    PaymentBasis,
+    VersionStatus,
+)
+from providers.models import Provider, RequestForApplications, Requirement
 from providers.services import (
+    answer_save,
+    application_decide,
+    application_review_start,
+    application_scope_save,
+    application_start,
+    application_submit,
+    assessment_record,
     contract_create_in_house,
+    document_store,
     provider_upsert,
     request_create,
     request_publish,
@@ -137,11 +156,15 @@ USERS = [
     ("bistand@tanum.example", "Britt Bedömare", Role.NEEDS_ASSESSOR, "1435", None),
     ("namnd@sotenas.example", "Nils Nämnd", Role.BOARD_REVIEWER, "1427", None),
     ("namnd@lysekil.example", "Lena Nämnd", Role.BOARD_REVIEWER, "1484", None),
+    ("namnd@tanum.example", "Tore Nämnd", Role.BOARD_REVIEWER, "1435", None),
+    ("namnd@munkedal.example", "Maja Nämnd", Role.BOARD_REVIEWER, "1430", None),
     ("upphandling@sotenas.example", "Ulla Upphandlare", Role.PROCUREMENT_OFFICER, "1427", None),
     ("ekonomi@lysekil.example", "Erik Ekonom", Role.FINANCE_OFFICER, "1484", None),
     ("kvalitet@munkedal.example", "Karin Kvalitet", Role.QUALITY_OFFICER, "1430", None),
     ("admin@tanum.example", "Anders Admin", Role.MUNICIPAL_ADMIN, "1435", None),
     ("utforare@omsorgsbolaget.example", "Ulf Utförare", Role.PROVIDER_USER, None, 0),
+    ("kontakt@kustenshemtjanst.example", "Karl Kust", Role.PROVIDER_USER, None, 1),
+    ("kontakt@bohuskooperativet.example", "Berit Bohus", Role.PROVIDER_USER, None, 2),
     ("sysadmin@lov-portalen.example", "Sara Systemadmin", Role.SYSTEM_ADMIN, None, None),
 ]
 
@@ -213,6 +236,19 @@ DEMO_REQUIREMENTS = [
         ],
     ),
 ]
+
+
+# Private providers (index in PRIVATE_PROVIDERS) already approved by these municipalities.
+# Omsorgsbolaget Väst AB (index 0, the demo provider login) has not applied yet.
+APPROVED_APPLICATIONS = [(1, ["1427", "1435"]), (2, ["1430", "1484"])]
+
+
+def demo_upload(title: str) -> SimpleUploadedFile:
+    """A small real PDF, checked like any upload."""
+    pdf = HTML(string=f"<h1>Demounderlag</h1><p>{title}</p>").write_pdf()
+    upload = SimpleUploadedFile("underlag.pdf", pdf, "application/pdf")
+    upload.validated = validate_upload(upload)
+    return upload
 
 
 def demo_organisation_number(serial: int) -> str:
@@ -311,6 +347,15 @@ class Command(BaseCommand):
 
         request = self._seed_request(cooperation, actor)
         self._seed_in_house_contracts(request, actor)
+        for provider_index, codes in APPROVED_APPLICATIONS:
+            provider = private[provider_index]
+            self._seed_approved_application(
+                provider,
+                request,
+                [municipalities[c] for c in codes],
+                provider_actor=User.objects.get(role_assignments__provider=provider),
+                actor=actor,
+            )
 
     def _seed_request(self, cooperation, actor) -> None:
         """A published request for applications for home help in all of NoBo."""
@@ -347,6 +392,63 @@ class Command(BaseCommand):
                 )
         request_publish(request=request, actor=actor)
         return request
+
+    def _seed_approved_application(
+        self, provider, request, municipalities, *, provider_actor, actor
+    ) -> None:
+        """A private provider that has been through the whole workflow: applied, reviewed,
+        approved by each board, with decision letters and contracts."""
+        version = request.versions.get(status=VersionStatus.PUBLISHED)
+        if provider.applications.filter(version=version).exists():
+            return
+        application = application_start(provider=provider, version=version, actor=provider_actor)
+        application_scope_save(
+            application=application,
+            capacities=dict.fromkeys(municipalities, (300, CapacityUnit.HOURS_PER_MONTH)),
+            service_types=version.service_types.all(),
+            areas=version.areas.filter(municipality__in=municipalities),
+            actor=provider_actor,
+        )
+        today = timezone.localdate()
+        for requirement in Requirement.objects.filter(section__version=version):
+            evidence = {
+                EvidenceKind.DECLARATION: {"declaration": True},
+                EvidenceKind.TEXT: {"text": f"{provider.name} har bedrivit hemtjänst sedan 2012."},
+                EvidenceKind.DATE: {"date_value": today - timedelta(days=10)},
+                EvidenceKind.DOCUMENT: {
+                    "document": document_store(
+                        provider=provider,
+                        uploaded_file=demo_upload(requirement.text),
+                        actor=provider_actor,
+                    )
+                },
+            }[requirement.evidence_kind]
+            if requirement.tracks_expiry:
+                evidence["expires_on"] = today + timedelta(days=365)
+            answer_save(
+                application=application, requirement=requirement, actor=provider_actor, **evidence
+            )
+        application_submit(application=application, actor=provider_actor)
+        reviewer = self._board_reviewer(municipalities[0])
+        application_review_start(application=application, actor=reviewer)
+        for answer in application.answers.all():
+            assessment_record(answer=answer, result=AssessmentResult.MET, actor=reviewer)
+        for n, decision in enumerate(application.municipalities.all(), start=1):
+            actor = self._board_reviewer(decision.municipality)
+            application_decide(
+                application_municipality=decision,
+                approve=True,
+                decision_date=today - timedelta(days=30),
+                board_reference=f"ON 2026/{100 + n}",
+                reasons="",
+                actor=actor,
+            )
+
+    @staticmethod
+    def _board_reviewer(municipality):
+        return User.objects.get(
+            role_assignments__role=Role.BOARD_REVIEWER, role_assignments__municipality=municipality
+        )
 
     def _seed_in_house_contracts(self, request, actor) -> None:
         """Each municipality's own provider serves all its areas on the same request."""
