@@ -19,6 +19,7 @@ from weasyprint import HTML
 
 from lov_portal.core.selectors import municipality_list
 
+from .fields import comparison_rows, entry_fields, print_cells
 from .filters import Order
 from .forms import CompareForm, PrintForm
 from .selectors import (
@@ -118,7 +119,8 @@ class CatalogueProviderView(MunicipalityMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["entry"] = catalogue_entry_get(municipality=self.municipality, pk=kwargs["pk"])
+        entry = catalogue_entry_get(municipality=self.municipality, pk=kwargs["pk"])
+        context.update(entry=entry, fields=entry_fields(entry))
         return context
 
 
@@ -137,7 +139,7 @@ class CatalogueCompareView(MunicipalityMixin, TemplateView):
             entries = catalogue_entries(
                 municipality=self.municipality, ids=form.cleaned_data["provider"]
             )
-        context.update(form=form, entries=entries)
+        context.update(form=form, entries=entries, rows=comparison_rows(entries))
         return context
 
 
@@ -159,7 +161,7 @@ class PrintMixin(MunicipalityMixin):
                     for e in catalogue_all(municipality=self.municipality)
                     if service in e.services and area in e.areas
                 ]
-                sections.append((service, matching))
+                sections.append((service, [(e, print_cells(e)) for e in matching]))
         return form, sections
 
     def print_context(self):
