@@ -113,3 +113,28 @@ def test_the_catalogue_works_without_javascript(page_without_js, sotenas_catalog
         "Kustomsorg i Smögen AB",
         "Älvans Omsorg AB",
     ]
+
+
+@pytest.mark.parametrize("path", ["/katalog/1427/", "/katalog/1427/jamfor/"])
+def test_the_catalogue_fits_a_phone(browser, live_server, sotenas_catalogue, path):
+    from tests.browser.conftest import _context
+
+    context = _context(browser, live_server, viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    ids = "&".join(f"provider={p}" for p in _provider_ids(3))
+    page.goto(path + ("?" + ids if "jamfor" in path else ""))
+    # Nothing but the comparison table (which scrolls on its own) is wider than the screen.
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, width
+    assert axe_violations(page) == []
+    context.close()
+
+
+def _provider_ids(n: int) -> list[int]:
+    from providers.models import Provider
+
+    return list(
+        Provider.objects.filter(
+            name__in=["Älvans Omsorg AB", "Bättre Hemtjänst AB", "Kustomsorg i Smögen AB"]
+        ).values_list("pk", flat=True)[:n]
+    )
