@@ -1,1 +1,73 @@
 """Forms of the needs assessment app."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from lov_portal.core.identity import parse_identity_number
+from lov_portal.core.validators import validate_postal_code
+
+from .constants import ContactRelation
+
+
+class IdentityNumberField(forms.CharField):
+    """Personnummer or samordningsnummer; cleaned to 12 digits, with a Swedish message that
+    says what is wrong (format, date or check digit)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Personal identity number"))
+        kwargs.setdefault("help_text", _("Personnummer or samordningsnummer, e.g. 19121212-1212."))
+        kwargs.setdefault("max_length", 15)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return parse_identity_number(value).digits if value else value
+
+
+class CitizenSearchForm(forms.Form):
+    identity_number = IdentityNumberField()
+
+
+class CitizenForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    street_address = forms.CharField(label=_("Street address"), max_length=200, required=False)
+    postal_code = forms.CharField(
+        label=_("Postal code"), max_length=6, required=False, validators=[validate_postal_code]
+    )
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
+    phone = forms.CharField(label=_("Telephone"), max_length=30, required=False)
+    protected_identity = forms.BooleanField(
+        label=_("Protected identity (skyddad identitet)"),
+        required=False,
+        help_text=_(
+            "The address and contact persons are then shown only to users explicitly allowed."
+        ),
+    )
+
+    def __init__(self, *args, hide_address=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if hide_address:
+            for name in ("street_address", "postal_code", "city", "phone"):
+                del self.fields[name]
+
+
+class CitizenRegisterForm(CitizenForm):
+    identity_number = IdentityNumberField()
+    municipality = forms.ModelChoiceField(label=_("Municipality"), queryset=None)
+
+    field_order = ["identity_number", "municipality", "first_name", "last_name"]
+
+    def __init__(self, *args, municipalities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = municipalities
+        if municipalities.count() == 1:
+            self.fields["municipality"].initial = municipalities.get()
+            self.fields["municipality"].widget = forms.HiddenInput()
+
+
+class ContactPersonForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    relation = forms.ChoiceField(label=_("Relation"), choices=ContactRelation.choices)
+    phone = forms.CharField(label=_("Telephone"), max_length=30, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)

@@ -1,1 +1,99 @@
-"""Models of the needs assessment app."""
+"""Models of the needs assessment app: citizens (brukare) and their contact persons."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from lov_portal.core.identity import parse_identity_number
+from lov_portal.core.validators import validate_postal_code
+
+from .constants import ContactRelation
+
+
+class Citizen(models.Model):
+    """A person who applies for or receives services, in one municipality's register.
+
+    Personal data: every read and change goes to the audit log (views and services). With
+    protected identity (skyddad identitet) the address and contact persons are shown only to
+    users explicitly allowed (`protected_address_readers`)."""
+
+    identity_number = models.CharField(
+        _("personal identity number"),
+        max_length=12,
+        unique=True,
+        help_text=_("Personnummer or samordningsnummer, 12 digits."),
+    )
+    is_coordination_number = models.BooleanField(_("coordination number"), default=False)
+    municipality = models.ForeignKey(
+        "core.Municipality",
+        on_delete=models.PROTECT,
+        related_name="citizens",
+        verbose_name=_("municipality"),
+    )
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    street_address = models.CharField(_("street address"), max_length=200, blank=True)
+    postal_code = models.CharField(
+        _("postal code"), max_length=5, blank=True, validators=[validate_postal_code]
+    )
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    area = models.ForeignKey(
+        "core.Area",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="citizens",
+        verbose_name=_("area"),
+    )
+    phone = models.CharField(_("telephone"), max_length=30, blank=True)
+    protected_identity = models.BooleanField(_("protected identity"), default=False)
+    protected_address_readers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        verbose_name=_("may see the protected address"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("citizen")
+        verbose_name_plural = _("citizens")
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self) -> str:
+        # No identity number here: this string goes into the audit log and lists.
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def municipality_ids(self) -> set[int]:
+        return {self.municipality_id}
+
+    @property
+    def formatted_identity_number(self) -> str:
+        return str(parse_identity_number(self.identity_number))
+
+
+class ContactPerson(models.Model):
+    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=200)
+    relation = models.CharField(
+        _("relation"),
+        max_length=20,
+        choices=ContactRelation.choices,
+        default=ContactRelation.RELATIVE,
+    )
+    phone = models.CharField(_("telephone"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+
+    class Meta:
+        verbose_name = _("contact person")
+        verbose_name_plural = _("contact persons")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def municipality_ids(self) -> set[int]:
+        return self.citizen.municipality_ids

@@ -1,1 +1,39 @@
-"""Reads of the needs assessment app, scoped by the user's role and municipality."""
+"""Reads of the needs assessment app, scoped by the user's role and municipality.
+
+A missing citizen and one in another municipality give the same 404. Views log every read of
+a citizen's data (`audit_log`)."""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from lov_portal.accounts.constants import Role
+from lov_portal.core.identity import parse_identity_number
+from lov_portal.permissions import user_scope
+
+from .models import Citizen
+
+
+def citizen_list_for_user(*, user) -> QuerySet[Citizen]:
+    ids = user_scope(user).municipality_ids(Role.NEEDS_ASSESSOR)
+    return Citizen.objects.filter(municipality__in=ids).select_related("municipality", "area")
+
+
+def citizen_get_for_user(*, user, pk: int) -> Citizen:
+    try:
+        return citizen_list_for_user(user=user).get(pk=pk)
+    except Citizen.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def citizen_find_for_user(*, user, identity_number: str) -> Citizen | None:
+    """The citizen with this number in the user's municipalities, or None. A malformed number
+    raises ValidationError. A citizen of another municipality is not revealed."""
+    number = parse_identity_number(identity_number)
+    return citizen_list_for_user(user=user).filter(identity_number=number.digits).first()
+
+
+def citizen_shows_address(*, user, citizen: Citizen) -> bool:
+    """Protected identity hides the address and contacts from everyone not explicitly allowed."""
+    if not citizen.protected_identity:
+        return True
+    return user.has_perm("assessments.view_protected_address", citizen)

@@ -110,6 +110,14 @@ def is_provider_user(user, obj=None) -> bool:
 
 
 @rules.predicate
+def is_allowed_protected_address(user, obj=None) -> bool:
+    """The citizen's protected address may be shown to this user (an explicit grant)."""
+    if obj is None:
+        return False
+    return obj.protected_address_readers.filter(pk=user.pk).exists()
+
+
+@rules.predicate
 def is_system_admin(user, obj=None) -> bool:
     return Role.SYSTEM_ADMIN in user_scope(user).global_roles
 
@@ -147,6 +155,11 @@ PERMISSIONS: dict[str, rules.Predicate] = {
     "providers.manage_contract": has_municipal_role(Role.PROCUREMENT_OFFICER, Role.MUNICIPAL_ADMIN),
     # Needs assessment, choice and orders
     "assessments.access_workspace": has_municipal_role(Role.NEEDS_ASSESSOR),
+    # Find, register, read and change a citizen (object: the citizen) in one's municipality.
+    "assessments.manage_citizen": has_municipal_role(Role.NEEDS_ASSESSOR),
+    # See the address of a citizen with protected identity: only users explicitly allowed.
+    "assessments.view_protected_address": has_municipal_role(Role.NEEDS_ASSESSOR)
+    & is_allowed_protected_address,
     # Compensation and invoicing
     "billing.access_finance": has_municipal_role(Role.FINANCE_OFFICER),
     # Quality follow-up

@@ -53,6 +53,14 @@ MATRIX: dict[str, Entry | str] = {
     ),
     "providers:portal": Entry(roles(Role.PROVIDER_USER)),
     "assessments:home": Entry(roles(Role.NEEDS_ASSESSOR)),
+    # A citizen of `municipality`: only its needs assessors, everyone else 403/404.
+    "assessments:citizen_search": Entry(roles(Role.NEEDS_ASSESSOR)),
+    "assessments:citizen_register": Entry(roles(Role.NEEDS_ASSESSOR)),
+    "assessments:citizen_detail": Entry(roles(Role.NEEDS_ASSESSOR), kwargs={"pk": "__citizen__"}),
+    "assessments:citizen_update": Entry(roles(Role.NEEDS_ASSESSOR), kwargs={"pk": "__citizen__"}),
+    "assessments:contact_person_add": Entry(
+        roles(Role.NEEDS_ASSESSOR), kwargs={"pk": "__citizen__"}
+    ),
     "billing:home": Entry(roles(Role.FINANCE_OFFICER)),
     "followup:home": Entry(roles(Role.QUALITY_OFFICER)),
     "audit:list": Entry(roles(Role.SYSTEM_ADMIN)),
@@ -223,6 +231,17 @@ CASES = [
 
 def _objects(entry: Entry, role_users, municipality, provider) -> dict:
     """Create only the objects this entry's URL needs, and return its kwargs."""
+    if "__citizen__" in entry.kwargs.values():
+        from assessments.services import citizen_register
+
+        citizen = citizen_register(
+            identity_number="19121212-1212",
+            municipality=municipality,
+            first_name="Tolvan",
+            last_name="Tolvansson",
+            actor=role_users[Role.NEEDS_ASSESSOR],
+        )
+        return {"pk": citizen.pk}
     if "__contracted__" in entry.kwargs.values():
         from tests.factories import ContractFactory
 
