@@ -4,9 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from lov_portal.core.identity import parse_identity_number
+from lov_portal.core.selectors import service_type_list
 from lov_portal.core.validators import validate_postal_code
 
-from .constants import ContactRelation
+from .constants import ContactRelation, GrantUnit, LegalBasis
 
 
 class IdentityNumberField(forms.CharField):
@@ -71,3 +72,53 @@ class ContactPersonForm(forms.Form):
     relation = forms.ChoiceField(label=_("Relation"), choices=ContactRelation.choices)
     phone = forms.CharField(label=_("Telephone"), max_length=30, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class DecisionForm(forms.Form):
+    legal_basis = forms.ChoiceField(label=_("Legal basis"), choices=LegalBasis.choices)
+    valid_from = forms.DateField(label=_("Valid from"), widget=DateInput())
+    valid_to = forms.DateField(
+        label=_("Valid to"),
+        widget=DateInput(),
+        required=False,
+        help_text=_("Leave empty for a decision until further notice."),
+    )
+    reasons = forms.CharField(
+        label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+
+
+class GrantedServiceForm(forms.Form):
+    service_type = forms.ModelChoiceField(
+        label=_("Service"), queryset=service_type_list(), required=False
+    )
+    granted_hours = forms.DecimalField(
+        label=_("Granted hours"), max_digits=6, decimal_places=2, min_value=0.25, required=False
+    )
+    unit = forms.ChoiceField(label=_("Per"), choices=GrantUnit.choices)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("service_type") and data.get("granted_hours") is None:
+            self.add_error("granted_hours", _("Give the granted hours for this service."))
+        if data.get("granted_hours") is not None and not data.get("service_type"):
+            self.add_error("service_type", _("Choose the service these hours are for."))
+        return data
+
+
+GrantedServiceFormSet = forms.formset_factory(GrantedServiceForm, extra=0, min_num=3)
+
+
+class DecideForm(forms.Form):
+    decision_date = forms.DateField(label=_("Decision date"), widget=DateInput())
+
+
+class EndDecisionForm(forms.Form):
+    ended_on = forms.DateField(label=_("Last day of the decision"), widget=DateInput())

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from lov_portal.core.identity import parse_identity_number
 from lov_portal.core.validators import validate_postal_code
 
-from .constants import ContactRelation
+from .constants import ContactRelation, DecisionStatus, GrantUnit, LegalBasis
 
 
 class Citizen(models.Model):
@@ -97,3 +97,103 @@ class ContactPerson(models.Model):
     @property
     def municipality_ids(self) -> set[int]:
         return self.citizen.municipality_ids
+
+
+class Decision(models.Model):
+    """A needs-assessment decision (biståndsbeslut) granting services with time.
+
+    A decided decision is never edited: a change is a new version (`previous`), and deciding it
+    marks the previous version superseded. Orders and invoices keep pointing at the version
+    they were made from."""
+
+    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="decisions")
+    previous = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_version"
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    status = models.CharField(
+        _("status"), max_length=20, choices=DecisionStatus.choices, default=DecisionStatus.DRAFT
+    )
+    legal_basis = models.CharField(
+        _("legal basis"), max_length=20, choices=LegalBasis.choices, default=LegalBasis.SOL_4_1
+    )
+    decision_date = models.DateField(_("decision date"), null=True, blank=True)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    reasons = models.TextField(_("reasons"), blank=True)
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("needs assessor"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["-valid_from", "-version"]
+        constraints = [
+            models.CheckConstraint(
+                name="decision_valid_period",
+                condition=models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.citizen} – {self.valid_from:%Y-%m-%d} (v{self.version})"
+
+    @property
+    def municipality_ids(self) -> set[int]:
+        return self.citizen.municipality_ids
+
+
+class GrantedService(models.Model):
+    """One service (insats) of a decision with its granted time."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="services")
+    service_type = models.ForeignKey(
+        "core.ServiceType", on_delete=models.PROTECT, related_name="+", verbose_name=_("service")
+    )
+    granted_hours = models.DecimalField(_("granted time (hours)"), max_digits=6, decimal_places=2)
+    unit = models.CharField(
+        _("per"), max_length=30, choices=GrantUnit.choices, default=GrantUnit.HOURS_PER_MONTH
+    )
+
+    class Meta:
+        verbose_name = _("granted service")
+        verbose_name_plural = _("granted services")
+        ordering = ["service_type__ordering", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["decision", "service_type"], name="grantedservice_once_per_decision"
+            ),
+            models.CheckConstraint(
+                name="grantedservice_positive_hours", condition=models.Q(granted_hours__gt=0)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_type}: {self.granted_hours} {self.get_unit_display()}"
+
+
+class DecisionStatusChange(models.Model):
+    """History of a decision's status: who moved it, when, from what to what."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=20)
+    to_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"

@@ -37,3 +37,22 @@ def citizen_shows_address(*, user, citizen: Citizen) -> bool:
     if not citizen.protected_identity:
         return True
     return user.has_perm("assessments.view_protected_address", citizen)
+
+
+def decision_list_for_user(*, user):
+    from .models import Decision
+
+    return (
+        Decision.objects.filter(citizen__in=citizen_list_for_user(user=user))
+        .select_related("citizen", "assessor")
+        .prefetch_related("services__service_type")
+    )
+
+
+def decision_get_for_user(*, user, pk: int):
+    from .models import Decision
+
+    try:
+        return decision_list_for_user(user=user).get(pk=pk)
+    except Decision.DoesNotExist as exc:
+        raise Http404 from exc

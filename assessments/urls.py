@@ -15,4 +15,27 @@ urlpatterns = [
         views.ContactPersonAddView.as_view(),
         name="contact_person_add",
     ),
+    path(
+        "brukare/<int:pk>/beslut/nytt/",
+        views.DecisionCreateView.as_view(),
+        name="decision_create",
+    ),
+    path("beslut/<int:pk>/", views.DecisionDetailView.as_view(), name="decision_detail"),
+    path("beslut/<int:pk>/andra/", views.DecisionUpdateView.as_view(), name="decision_update"),
+    path(
+        "beslut/<int:pk>/besluta/",
+        views.DecisionActionView.as_view(action="decide"),
+        name="decision_decide",
+    ),
+    path(
+        "beslut/<int:pk>/ny-version/",
+        views.DecisionActionView.as_view(action="revise"),
+        name="decision_revise",
+    ),
+    path(
+        "beslut/<int:pk>/avsluta/",
+        views.DecisionActionView.as_view(action="end"),
+        name="decision_end",
+    ),
+    path("beslut/<int:pk>/beslut.pdf", views.DecisionPdfView.as_view(), name="decision_pdf"),
 ]

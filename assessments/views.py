@@ -2,9 +2,12 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import FormView, TemplateView
 from rules.contrib.views import PermissionRequiredMixin
 
@@ -16,8 +19,24 @@ from lov_portal.core.views import SectionHomeView
 from lov_portal.permissions import user_scope
 
 from . import services
-from .forms import CitizenForm, CitizenRegisterForm, CitizenSearchForm, ContactPersonForm
-from .selectors import citizen_find_for_user, citizen_get_for_user, citizen_shows_address
+from .constants import DecisionStatus
+from .documents import decision_pdf
+from .forms import (
+    CitizenForm,
+    CitizenRegisterForm,
+    CitizenSearchForm,
+    ContactPersonForm,
+    DecideForm,
+    DecisionForm,
+    EndDecisionForm,
+    GrantedServiceFormSet,
+)
+from .selectors import (
+    citizen_find_for_user,
+    citizen_get_for_user,
+    citizen_shows_address,
+    decision_get_for_user,
+)
 
 
 class HomeView(SectionHomeView):
@@ -156,3 +175,181 @@ class ContactPersonAddView(CitizenMixin, FormView):
         )
         messages.success(self.request, _("The contact person is added."))
         return redirect(reverse("assessments:citizen_detail", args=[self.citizen.pk]))
+
+
+# --- Decisions (biståndsbeslut) ----------------------------------------------------------------
+
+
+def _services(formset) -> list:
+    return [
+        (
+            f.cleaned_data.get("service_type"),
+            f.cleaned_data.get("granted_hours"),
+            f.cleaned_data["unit"],
+        )
+        for f in formset.forms
+        if f.cleaned_data.get("service_type")
+    ]
+
+
+class DecisionFormMixin:
+    """The decision's fields and its granted services, on one page."""
+
+    template_name = "assessments/decision_form.html"
+
+    def forms(self, initial=None, services=None):
+        data = self.request.POST if self.request.method == "POST" else None
+        form = DecisionForm(data, initial=initial)
+        formset = GrantedServiceFormSet(data, initial=services, prefix="services")
+        return form, formset
+
+    def render_forms(self, form, formset, **extra):
+        return render(
+            self.request,
+            self.template_name,
+            {"form": form, "formset": formset, "citizen": self.citizen, **extra},
+        )
+
+    def save(self, form, formset, write):
+        if not (form.is_valid() and formset.is_valid()):
+            return None
+        try:
+            return write(services=_services(formset), **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+            return None
+
+
+class DecisionCreateView(CitizenMixin, DecisionFormMixin, View):
+    permission_required = "assessments.make_decision"
+
+    def get(self, request, *args, **kwargs):
+        audit_log(request, AuditAction.READ, self.citizen, message="new decision")
+        return self.render_forms(*self.forms())
+
+    def post(self, request, *args, **kwargs):
+        form, formset = self.forms()
+        decision = self.save(
+            form,
+            formset,
+            lambda **data: services.decision_draft_create(
+                citizen=self.citizen, actor=request.user, **data
+            ),
+        )
+        if decision is None:
+            return self.render_forms(form, formset)
+        messages.success(request, _("The decision is saved as a draft."))
+        return redirect("assessments:decision_detail", pk=decision.pk)
+
+
+class DecisionMixin(PermissionRequiredMixin):
+    permission_required = "assessments.make_decision"
+
+    def get_permission_object(self):
+        return self.decision
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.decision = decision_get_for_user(user=request.user, pk=kwargs["pk"])
+            self.citizen = self.decision.citizen
+        return super().dispatch(request, *args, **kwargs)
+
+
+class DecisionDetailView(DecisionMixin, TemplateView):
+    template_name = "assessments/decision_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        audit_log(request, AuditAction.READ, self.decision)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            decision=self.decision,
+            citizen=self.citizen,
+            decide_form=DecideForm(initial={"decision_date": timezone.localdate()}),
+            end_form=EndDecisionForm(),
+            history=self.decision.history.select_related("actor"),
+        )
+        return context
+
+
+class DecisionUpdateView(DecisionMixin, DecisionFormMixin, View):
+    def initial(self):
+        d = self.decision
+        return (
+            {
+                "legal_basis": d.legal_basis,
+                "valid_from": d.valid_from,
+                "valid_to": d.valid_to,
+                "reasons": d.reasons,
+            },
+            [
+                {"service_type": s.service_type, "granted_hours": s.granted_hours, "unit": s.unit}
+                for s in d.services.all()
+            ],
+        )
+
+    def get(self, request, *args, **kwargs):
+        if self.decision.status != DecisionStatus.DRAFT:
+            return redirect("assessments:decision_detail", pk=self.decision.pk)
+        audit_log(request, AuditAction.READ, self.decision, message="edit form")
+        return self.render_forms(*self.forms(*self.initial()), decision=self.decision)
+
+    def post(self, request, *args, **kwargs):
+        form, formset = self.forms()
+        saved = self.save(
+            form,
+            formset,
+            lambda **data: services.decision_draft_update(
+                decision=self.decision, actor=request.user, **data
+            ),
+        )
+        if saved is None:
+            return self.render_forms(form, formset, decision=self.decision)
+        messages.success(request, _("The draft is saved."))
+        return redirect("assessments:decision_detail", pk=self.decision.pk)
+
+
+class DecisionActionView(DecisionMixin, View):
+    """POST-only actions on a decision: decide, make a new version, end."""
+
+    http_method_names = ["post"]
+    action = ""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            if self.action == "decide":
+                form = DecideForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationError(form.errors["decision_date"])
+                decided = services.decision_decide(
+                    decision=self.decision, actor=request.user, **form.cleaned_data
+                )
+                messages.success(request, _("The decision is decided."))
+                return redirect("assessments:decision_detail", pk=decided.pk)
+            if self.action == "revise":
+                new = services.decision_revise(decision=self.decision, actor=request.user)
+                messages.success(request, _("A new version is drafted. Change it and decide it."))
+                return redirect("assessments:decision_update", pk=new.pk)
+            form = EndDecisionForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(form.errors["ended_on"])
+            services.decision_end(decision=self.decision, actor=request.user, **form.cleaned_data)
+            messages.success(request, _("The decision is ended."))
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        return redirect("assessments:decision_detail", pk=self.decision.pk)
+
+
+class DecisionPdfView(DecisionMixin, View):
+    """The decision as a PDF for the citizen (no address: it may be protected)."""
+
+    def get(self, request, *args, **kwargs):
+        audit_log(request, AuditAction.EXPORT, self.decision, message="decision PDF")
+        pdf = decision_pdf(self.decision)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="beslut-{self.decision.pk}.pdf"'
+        response["Cache-Control"] = "private, no-store"
+        return response

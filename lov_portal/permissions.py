@@ -157,6 +157,8 @@ PERMISSIONS: dict[str, rules.Predicate] = {
     "assessments.access_workspace": has_municipal_role(Role.NEEDS_ASSESSOR),
     # Find, register, read and change a citizen (object: the citizen) in one's municipality.
     "assessments.manage_citizen": has_municipal_role(Role.NEEDS_ASSESSOR),
+    # Draft, decide, change and end needs-assessment decisions (object: the decision).
+    "assessments.make_decision": has_municipal_role(Role.NEEDS_ASSESSOR),
     # See the address of a citizen with protected identity: only users explicitly allowed.
     "assessments.view_protected_address": has_municipal_role(Role.NEEDS_ASSESSOR)
     & is_allowed_protected_address,

@@ -32,3 +32,21 @@ def test_assessor_registers_and_finds_a_citizen(page, demo_data):
 
     page.goto("/bistand/brukare/?identity_number=170101-2393")
     assert page.get_by_role("heading", name="Tyra Testsson").is_visible()
+
+    # A decision granting 20 hours of personal care and 4 of service a month.
+    page.get_by_role("link", name="Nytt beslut").click()
+    page.get_by_label("Gäller från").fill("2026-12-01")
+    page.select_option("[name=services-0-service_type]", label="Hemtjänst – omvårdnad")
+    page.fill("[name=services-0-granted_hours]", "20")
+    page.select_option("[name=services-1-service_type]", label="Hemtjänst – service")
+    page.fill("[name=services-1-granted_hours]", "4")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Spara utkast").click()
+    assert page.get_by_text("Beslutet är sparat som utkast.").is_visible()
+    page.get_by_role("button", name="Fatta beslut").click()
+    assert page.get_by_text("Beslutet är fattat.").is_visible()
+    assert axe_violations(page) == []
+    pdf = page.request.get(
+        page.get_by_role("link", name="Skriv ut beslutet (PDF)").get_attribute("href")
+    )
+    assert pdf.body().startswith(b"%PDF")

@@ -61,6 +61,20 @@ MATRIX: dict[str, Entry | str] = {
     "assessments:contact_person_add": Entry(
         roles(Role.NEEDS_ASSESSOR), kwargs={"pk": "__citizen__"}
     ),
+    "assessments:decision_create": Entry(roles(Role.NEEDS_ASSESSOR), kwargs={"pk": "__citizen__"}),
+    "assessments:decision_detail": Entry(
+        roles(Role.NEEDS_ASSESSOR), kwargs={"pk": "__needs_decision__"}
+    ),
+    # The matrix's decision is decided: its edit page sends the assessor back to it (302).
+    "assessments:decision_update": Entry(
+        roles(Role.NEEDS_ASSESSOR), kwargs={"pk": "__needs_decision__"}, ok_status=302
+    ),
+    "assessments:decision_pdf": Entry(
+        roles(Role.NEEDS_ASSESSOR), kwargs={"pk": "__needs_decision__"}
+    ),
+    "assessments:decision_decide": "POST only: tests/assessments/test_decisions.py",
+    "assessments:decision_revise": "POST only: tests/assessments/test_decisions.py",
+    "assessments:decision_end": "POST only: tests/assessments/test_decisions.py",
     "billing:home": Entry(roles(Role.FINANCE_OFFICER)),
     "followup:home": Entry(roles(Role.QUALITY_OFFICER)),
     "audit:list": Entry(roles(Role.SYSTEM_ADMIN)),
@@ -231,17 +245,32 @@ CASES = [
 
 def _objects(entry: Entry, role_users, municipality, provider) -> dict:
     """Create only the objects this entry's URL needs, and return its kwargs."""
-    if "__citizen__" in entry.kwargs.values():
-        from assessments.services import citizen_register
+    if {"__citizen__", "__needs_decision__"} & set(entry.kwargs.values()):
+        import datetime
 
-        citizen = citizen_register(
+        from assessments import services as assessment_services
+        from tests.factories import ServiceTypeFactory
+
+        assessor = role_users[Role.NEEDS_ASSESSOR]
+        citizen = assessment_services.citizen_register(
             identity_number="19121212-1212",
             municipality=municipality,
             first_name="Tolvan",
             last_name="Tolvansson",
-            actor=role_users[Role.NEEDS_ASSESSOR],
+            actor=assessor,
         )
-        return {"pk": citizen.pk}
+        if "__citizen__" in entry.kwargs.values():
+            return {"pk": citizen.pk}
+        decision = assessment_services.decision_draft_create(
+            citizen=citizen,
+            valid_from=datetime.date(2026, 12, 1),
+            services=[(ServiceTypeFactory(), 10, "hours_per_month")],
+            actor=assessor,
+        )
+        assessment_services.decision_decide(
+            decision=decision, decision_date=datetime.date(2026, 11, 23), actor=assessor
+        )
+        return {"pk": decision.pk}
     if "__contracted__" in entry.kwargs.values():
         from tests.factories import ContractFactory
 
