@@ -38,3 +38,27 @@ DECISION_TRANSITIONS = {
     DecisionStatus.DRAFT: {DecisionStatus.DECIDED},
     DecisionStatus.DECIDED: {DecisionStatus.SUPERSEDED, DecisionStatus.ENDED},
 }
+
+
+class HelpedBy(models.TextChoices):
+    """Who helped the citizen choose. The needs assessor never chooses or recommends."""
+
+    SELF = "self", _("The citizen alone")
+    RELATIVE = "relative", _("A relative")
+    GUARDIAN = "guardian", _("Guardian (god man) or administrator")
+    PROXY = "proxy", _("Proxy")
+
+
+class OrderStatus(models.TextChoices):
+    SENT = "sent", _("Sent to the provider")
+    CONFIRMED = "confirmed", _("Confirmed by the provider")
+    ENDED = "ended", _("Ended")
+
+
+ORDER_TRANSITIONS = {
+    OrderStatus.SENT: {OrderStatus.CONFIRMED, OrderStatus.ENDED},
+    OrderStatus.CONFIRMED: {OrderStatus.ENDED},
+}
+
+# Active orders count against the provider's capacity ceiling.
+ACTIVE_ORDER_STATUSES = (OrderStatus.SENT, OrderStatus.CONFIRMED)

@@ -7,7 +7,7 @@ from lov_portal.core.identity import parse_identity_number
 from lov_portal.core.selectors import service_type_list
 from lov_portal.core.validators import validate_postal_code
 
-from .constants import ContactRelation, GrantUnit, LegalBasis
+from .constants import ContactRelation, GrantUnit, HelpedBy, LegalBasis
 
 
 class IdentityNumberField(forms.CharField):
@@ -122,3 +122,19 @@ class DecideForm(forms.Form):
 
 class EndDecisionForm(forms.Form):
     ended_on = forms.DateField(label=_("Last day of the decision"), widget=DateInput())
+
+
+class ChoiceForm(forms.Form):
+    provider = forms.TypedChoiceField(label=_("Provider chosen"), coerce=int)
+    helped_by = forms.ChoiceField(label=_("Who helped choose"), choices=HelpedBy.choices)
+    chosen_on = forms.DateField(label=_("Date of the choice"), widget=DateInput())
+
+    def __init__(self, *args, providers, service, **kwargs):
+        kwargs.setdefault("prefix", f"choice-{service.pk}")
+        super().__init__(*args, **kwargs)
+        self.service = service
+        self.fields["provider"].choices = [("", "---------")] + [(p.pk, p.name) for p in providers]
+
+
+class OrderConfirmForm(forms.Form):
+    starts_on = forms.DateField(label=_("Start date agreed with the citizen"), widget=DateInput())

@@ -4,10 +4,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from lov_portal.core.constants import NoChoiceRule
 from lov_portal.core.identity import parse_identity_number
 from lov_portal.core.validators import validate_postal_code
 
-from .constants import ContactRelation, DecisionStatus, GrantUnit, LegalBasis
+from .constants import ContactRelation, DecisionStatus, GrantUnit, HelpedBy, LegalBasis, OrderStatus
 
 
 class Citizen(models.Model):
@@ -185,6 +186,102 @@ class DecisionStatusChange(models.Model):
     """History of a decision's status: who moved it, when, from what to what."""
 
     decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=20)
+    to_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
+
+
+class Choice(models.Model):
+    """The citizen's choice of provider for one granted service (or the no-choice alternative,
+    with the rule that picked the provider)."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="choices")
+    service_type = models.ForeignKey(
+        "core.ServiceType", on_delete=models.PROTECT, related_name="+", verbose_name=_("service")
+    )
+    provider = models.ForeignKey(
+        "providers.Provider",
+        on_delete=models.PROTECT,
+        related_name="choices",
+        verbose_name=_("provider"),
+    )
+    chosen_on = models.DateField(_("chosen on"))
+    helped_by = models.CharField(
+        _("who helped choose"), max_length=20, choices=HelpedBy.choices, default=HelpedBy.SELF
+    )
+    no_choice_rule = models.CharField(
+        _("no-choice alternative"),
+        max_length=20,
+        choices=NoChoiceRule.choices,
+        blank=True,
+        help_text=_("Set when the citizen did not choose and the rule picked the provider."),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.service_type}: {self.provider}"
+
+    @property
+    def municipality_ids(self) -> set[int]:
+        return self.decision.municipality_ids
+
+
+class Order(models.Model):
+    """The order (beställning) to the provider: one granted service of a decision."""
+
+    choice = models.OneToOneField(Choice, on_delete=models.PROTECT, related_name="order")
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="orders")
+    service_type = models.ForeignKey(
+        "core.ServiceType", on_delete=models.PROTECT, related_name="+", verbose_name=_("service")
+    )
+    provider = models.ForeignKey(
+        "providers.Provider", on_delete=models.PROTECT, related_name="orders"
+    )
+    contract = models.ForeignKey(
+        "providers.Contract", on_delete=models.PROTECT, related_name="orders"
+    )
+    granted_hours = models.DecimalField(_("granted time (hours)"), max_digits=6, decimal_places=2)
+    unit = models.CharField(_("per"), max_length=30, choices=GrantUnit.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.SENT
+    )
+    requested_start = models.DateField(_("requested start"))
+    starts_on = models.DateField(_("start date"), null=True, blank=True)
+    ends_on = models.DateField(_("end date"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.service_type} – {self.provider}"
+
+    @property
+    def municipality_ids(self) -> set[int]:
+        return self.decision.municipality_ids
+
+
+class OrderStatusChange(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="history")
     from_status = models.CharField(max_length=20)
     to_status = models.CharField(max_length=20)
     actor = models.ForeignKey(

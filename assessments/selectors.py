@@ -56,3 +56,35 @@ def decision_get_for_user(*, user, pk: int):
         return decision_list_for_user(user=user).get(pk=pk)
     except Decision.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def order_list_for_provider_user(*, user):
+    """The orders of the providers the user works for; nobody else's."""
+    from .models import Order
+
+    return (
+        Order.objects.filter(provider__in=user_scope(user).provider_ids)
+        .select_related("decision__citizen", "service_type", "provider")
+        .order_by("status", "-created_at")
+    )
+
+
+def order_get_for_provider_user(*, user, pk: int):
+    from .models import Order
+
+    try:
+        return order_list_for_provider_user(user=user).get(pk=pk)
+    except Order.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def choice_providers_for(*, decision, service_type):
+    """The providers a citizen may choose for a service: active contracts that cover the
+    service at the citizen's address (area)."""
+    from providers.selectors import contract_list_serving
+
+    citizen = decision.citizen
+    contracts = contract_list_serving(
+        municipality=citizen.municipality, service_type=service_type, area=citizen.area
+    )
+    return sorted({c.provider for c in contracts}, key=lambda p: p.name.casefold())

@@ -1,5 +1,9 @@
 """Writes of the needs assessment app: `<entity>_<verb>(*, ..., actor)`, atomic, audited."""
 
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -10,9 +14,30 @@ from lov_portal.core.identity import parse_identity_number
 from lov_portal.core.selectors import area_list_for_postal_code
 from lov_portal.core.validators import normalise_postal_code
 from lov_portal.core.workflow import transition
+from providers.constants import CapacityUnit
+from providers.selectors import contract_get_locked, contract_list_serving
 
-from .constants import DECISION_TRANSITIONS, DecisionStatus, LegalBasis
-from .models import Citizen, ContactPerson, Decision, DecisionStatusChange, GrantedService
+from .constants import (
+    ACTIVE_ORDER_STATUSES,
+    DECISION_TRANSITIONS,
+    ORDER_TRANSITIONS,
+    DecisionStatus,
+    GrantUnit,
+    HelpedBy,
+    LegalBasis,
+    OrderStatus,
+)
+from .models import (
+    Choice,
+    Citizen,
+    ContactPerson,
+    Decision,
+    DecisionStatusChange,
+    GrantedService,
+    Order,
+    OrderStatusChange,
+)
+from .notifications import order_notify
 
 CITIZEN_FIELDS = [
     "first_name",
@@ -255,4 +280,159 @@ def decision_end(*, decision: Decision, ended_on, actor) -> Decision:
         )
     return decision_transition(
         decision, DecisionStatus.ENDED, actor, changes={"ended_on": ended_on}
+    )
+
+
+# --- Choice and orders -------------------------------------------------------------------------
+
+
+def _order_history(actor):
+    def record(order, from_status, to_status):
+        return OrderStatusChange.objects.create(
+            order=order,
+            from_status=from_status,
+            to_status=to_status,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+
+    return record
+
+
+def order_transition(order: Order, to: str, actor, permission: str, **kwargs) -> Order:
+    """The one way an order's status changes."""
+    return transition(
+        obj=order,
+        to=to,
+        actor=actor,
+        allowed=ORDER_TRANSITIONS,
+        history=_order_history(actor),
+        may=lambda user, obj: user.has_perm(permission, obj),
+        **kwargs,
+    )
+
+
+def monthly_hours(hours: Decimal, unit: str) -> Decimal:
+    """A weekly frame counted per month (52 weeks / 12 months), to the hundredth of an hour."""
+    if unit == GrantUnit.FRAME_HOURS_PER_WEEK:
+        return (hours * Decimal(52) / Decimal(12)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return hours
+
+
+def _check_capacity(contract, *, citizen_id: int, hours: Decimal, replacing=None) -> None:
+    """Raise if this order would take the provider over its capacity ceiling. The caller holds
+    the contract's row lock."""
+    if contract.capacity_value is None:
+        return
+    active = Order.objects.filter(contract=contract, status__in=ACTIVE_ORDER_STATUSES)
+    if replacing is not None:
+        active = active.exclude(pk=replacing.pk)
+    full = _("%(provider)s has no room for more customers right now. Choose another provider.")
+    if contract.capacity_unit == CapacityUnit.CUSTOMERS:
+        citizens = set(active.values_list("decision__citizen_id", flat=True))
+        if citizen_id not in citizens and len(citizens) >= contract.capacity_value:
+            raise ValidationError(full % {"provider": contract.provider}, code="capacity")
+    else:
+        used = sum((monthly_hours(o.granted_hours, o.unit) for o in active), Decimal(0))
+        if used + hours > contract.capacity_value:
+            raise ValidationError(full % {"provider": contract.provider}, code="capacity")
+
+
+@transaction.atomic
+def choice_record(
+    *,
+    decision: Decision,
+    service_type,
+    provider,
+    chosen_on,
+    actor,
+    helped_by: str = HelpedBy.SELF,
+    no_choice_rule: str = "",
+) -> Order:
+    """Record the citizen's choice of provider for a granted service and order it. A provider
+    already ordered for the service is changed: its order ends CHANGE_OF_PROVIDER_DAYS after the
+    choice and the new one starts the day after."""
+    decision = Decision.objects.select_for_update().select_related("citizen").get(pk=decision.pk)
+    _require_decision(actor, decision)
+    if decision.status != DecisionStatus.DECIDED:
+        raise ValidationError(_("Only a decided decision can be ordered."), code="not_decided")
+    granted = decision.services.filter(service_type=service_type).first()
+    if granted is None:
+        raise ValidationError(_("The decision does not grant this service."), code="not_granted")
+    citizen = decision.citizen
+    serving = contract_list_serving(
+        municipality=citizen.municipality, service_type=service_type, area=citizen.area
+    ).filter(provider=provider)
+    if not serving:
+        raise ValidationError(
+            {"provider": _("This provider does not perform the service at the citizen's address.")},
+            code="not_serving",
+        )
+    contract = contract_get_locked(pk=serving[0].pk)
+    current = (
+        Order.objects.select_for_update()
+        .filter(
+            decision__citizen=citizen, service_type=service_type, status__in=ACTIVE_ORDER_STATUSES
+        )
+        .first()
+    )
+    if current is not None and current.provider_id == provider.pk:
+        raise ValidationError(
+            {"provider": _("The citizen already has this provider for the service.")},
+            code="same_provider",
+        )
+    _check_capacity(
+        contract,
+        citizen_id=citizen.pk,
+        hours=monthly_hours(granted.granted_hours, granted.unit),
+    )
+    start = max(decision.valid_from, chosen_on)
+    if current is not None:
+        ends_on = chosen_on + timedelta(days=settings.CHANGE_OF_PROVIDER_DAYS)
+        order_transition(
+            current,
+            OrderStatus.ENDED,
+            actor,
+            "assessments.make_decision",
+            changes={"ends_on": ends_on},
+            comment="change of provider",
+        )
+        start = ends_on + timedelta(days=1)
+    choice = Choice.objects.create(
+        decision=decision,
+        service_type=service_type,
+        provider=provider,
+        chosen_on=chosen_on,
+        helped_by=helped_by,
+        no_choice_rule=no_choice_rule,
+        recorded_by=actor,
+    )
+    order = Order.objects.create(
+        choice=choice,
+        decision=decision,
+        service_type=service_type,
+        provider=provider,
+        contract=contract,
+        granted_hours=granted.granted_hours,
+        unit=granted.unit,
+        requested_start=start,
+    )
+    audit_event_record(actor=actor, action=AuditAction.CREATE, obj=order)
+    transaction.on_commit(lambda: order_notify(order_id=order.pk))
+    return order
+
+
+@transaction.atomic
+def order_confirm(*, order: Order, starts_on, actor) -> Order:
+    """The provider confirms the order and sets the start date agreed with the citizen."""
+    if starts_on < order.requested_start:
+        raise ValidationError(
+            {"starts_on": _("The start can be no earlier than the requested start.")},
+            code="too_early",
+        )
+    return order_transition(
+        order,
+        OrderStatus.CONFIRMED,
+        actor,
+        "assessments.handle_order",
+        changes={"starts_on": starts_on},
     )

@@ -37,5 +37,10 @@ urlpatterns = [
         views.DecisionActionView.as_view(action="end"),
         name="decision_end",
     ),
+    path(
+        "beslut/<int:pk>/val/<int:service_pk>/",
+        views.ChoiceRecordView.as_view(),
+        name="choice_record",
+    ),
     path("beslut/<int:pk>/beslut.pdf", views.DecisionPdfView.as_view(), name="decision_pdf"),
 ]

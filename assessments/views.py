@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,9 +19,10 @@ from lov_portal.core.views import SectionHomeView
 from lov_portal.permissions import user_scope
 
 from . import services
-from .constants import DecisionStatus
+from .constants import ACTIVE_ORDER_STATUSES, DecisionStatus
 from .documents import decision_pdf
 from .forms import (
+    ChoiceForm,
     CitizenForm,
     CitizenRegisterForm,
     CitizenSearchForm,
@@ -30,12 +31,17 @@ from .forms import (
     DecisionForm,
     EndDecisionForm,
     GrantedServiceFormSet,
+    OrderConfirmForm,
 )
+from .models import Order
 from .selectors import (
+    choice_providers_for,
     citizen_find_for_user,
     citizen_get_for_user,
     citizen_shows_address,
     decision_get_for_user,
+    order_get_for_provider_user,
+    order_list_for_provider_user,
 )
 
 
@@ -270,8 +276,36 @@ class DecisionDetailView(DecisionMixin, TemplateView):
             decide_form=DecideForm(initial={"decision_date": timezone.localdate()}),
             end_form=EndDecisionForm(),
             history=self.decision.history.select_related("actor"),
+            choices=self.choice_rows(),
         )
         return context
+
+    def choice_rows(self, bound_form=None):
+        """Per granted service: the current order and a form to record the choice."""
+        rows = []
+        if self.decision.status != DecisionStatus.DECIDED:
+            return rows
+        for granted in self.decision.services.select_related("service_type"):
+            service = granted.service_type
+            form = ChoiceForm(
+                providers=choice_providers_for(decision=self.decision, service_type=service),
+                service=service,
+                initial={"chosen_on": timezone.localdate()},
+            )
+            if bound_form is not None and bound_form.service == service:
+                form = bound_form
+            current = (
+                Order.objects.filter(
+                    decision__citizen=self.citizen,
+                    service_type=service,
+                    status__in=ACTIVE_ORDER_STATUSES,
+                )
+                .select_related("provider")
+                .order_by("-created_at")
+                .first()
+            )
+            rows.append((granted, current, form))
+        return rows
 
 
 class DecisionUpdateView(DecisionMixin, DecisionFormMixin, View):
@@ -353,3 +387,99 @@ class DecisionPdfView(DecisionMixin, View):
         response["Content-Disposition"] = f'inline; filename="beslut-{self.decision.pk}.pdf"'
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+class ChoiceRecordView(DecisionMixin, View):
+    """The assessor records the provider the citizen chose for one granted service."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        service = get_object_or_404(
+            self.decision.services.select_related("service_type"), pk=kwargs["service_pk"]
+        ).service_type
+        form = ChoiceForm(
+            request.POST,
+            providers=choice_providers_for(decision=self.decision, service_type=service),
+            service=service,
+        )
+        if form.is_valid():
+            provider = next(
+                p
+                for p in choice_providers_for(decision=self.decision, service_type=service)
+                if p.pk == form.cleaned_data["provider"]
+            )
+            try:
+                services.choice_record(
+                    decision=self.decision,
+                    service_type=service,
+                    provider=provider,
+                    chosen_on=form.cleaned_data["chosen_on"],
+                    helped_by=form.cleaned_data["helped_by"],
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("The choice is recorded and the order sent."))
+                return redirect("assessments:decision_detail", pk=self.decision.pk)
+        detail = DecisionDetailView()
+        detail.setup(request, *args, **kwargs)
+        detail.decision, detail.citizen = self.decision, self.citizen
+        context = detail.get_context_data()
+        context["choices"] = detail.choice_rows(bound_form=form)
+        return render(request, detail.template_name, context, status=200)
+
+
+class ProviderOrderListView(PermissionRequiredMixin, TemplateView):
+    permission_required = "assessments.handle_order"
+    template_name = "assessments/provider_orders.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        orders = order_list_for_provider_user(user=self.request.user)
+        for order in orders:
+            audit_log(self.request, AuditAction.READ, order.decision.citizen, message="order list")
+        context["orders"] = orders
+        return context
+
+
+class ProviderOrderDetailView(PermissionRequiredMixin, TemplateView):
+    """What the provider needs to start: the citizen's name, address (unless protected),
+    services and granted time; the start date is confirmed here."""
+
+    permission_required = "assessments.handle_order"
+    template_name = "assessments/provider_order.html"
+
+    def get_permission_object(self):
+        return self.order
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.order = order_get_for_provider_user(user=request.user, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        audit_log(request, AuditAction.READ, self.order.decision.citizen, message="order")
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        form = OrderConfirmForm(request.POST)
+        if form.is_valid():
+            try:
+                services.order_confirm(order=self.order, actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("The order is confirmed."))
+                return redirect("provider_orders:detail", pk=self.order.pk)
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault(
+            "form", OrderConfirmForm(initial={"starts_on": self.order.requested_start})
+        )
+        context["order"] = self.order
+        context["citizen"] = self.order.decision.citizen
+        return context

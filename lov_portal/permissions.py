@@ -159,6 +159,8 @@ PERMISSIONS: dict[str, rules.Predicate] = {
     "assessments.manage_citizen": has_municipal_role(Role.NEEDS_ASSESSOR),
     # Draft, decide, change and end needs-assessment decisions (object: the decision).
     "assessments.make_decision": has_municipal_role(Role.NEEDS_ASSESSOR),
+    # The provider's side of an order (object: the order): see it and confirm it.
+    "assessments.handle_order": is_provider_user,
     # See the address of a citizen with protected identity: only users explicitly allowed.
     "assessments.view_protected_address": has_municipal_role(Role.NEEDS_ASSESSOR)
     & is_allowed_protected_address,

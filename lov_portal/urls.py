@@ -26,6 +26,7 @@ urlpatterns = [
     path("katalog/", include("catalog.urls")),
     path("", include("providers.urls")),
     path("bistand/", include("assessments.urls")),
+    path("utforarportal/bestallningar/", include("assessments.provider_urls")),
     path("ersattning/", include("billing.urls")),
     path("uppfoljning/", include("followup.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -486,3 +486,22 @@ def contract_get_for_provider_user(*, user, pk: int):
 def provider_list_in_contract(*, contracts) -> QuerySet[Provider]:
     """The providers of some contracts (e.g. to filter a contract list by provider)."""
     return Provider.objects.filter(contracts__in=contracts).distinct().order_by("name")
+
+
+# --- For orders (assessments): which contracts serve a citizen, and locking for capacity -------
+
+
+def contract_list_serving(*, municipality, service_type, area=None) -> QuerySet:
+    """Active contracts in the municipality that cover the service (and the area, if known)."""
+    contracts = contract_list_active(municipality=municipality).filter(service_types=service_type)
+    if area is not None:
+        contracts = contracts.filter(areas=area)
+    return contracts.select_related("provider").distinct()
+
+
+def contract_get_locked(*, pk: int):
+    """The contract row, locked until the transaction ends: capacity is checked and taken
+    under this lock, so two assessors cannot both take the last place."""
+    from .models import Contract
+
+    return Contract.objects.select_for_update().get(pk=pk)

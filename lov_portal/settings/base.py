@@ -212,6 +212,8 @@ EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# Days from a change of provider until the old order ends (the new one starts the day after).
+CHANGE_OF_PROVIDER_DAYS = env.int("CHANGE_OF_PROVIDER_DAYS", default=14)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="LOV-portalen <noreply@lov-portalen.local>")
 
 # --- Audit log ----------------------------------------------------------------------------

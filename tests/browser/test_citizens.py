@@ -1,5 +1,8 @@
-"""A needs assessor finds a citizen by personnummer, registers one, and reads the record; the
-pages pass axe-core."""
+"""A needs assessor in Tanum finds or registers a citizen by personnummer, decides 20 hours of
+personal care and 4 of service a month, prints the decision, and records the provider the
+citizen chose; the provider sees the order and confirms the start date. axe-core on each page."""
+
+import re
 
 from tests.browser.conftest import axe_violations, log_in
 
@@ -20,7 +23,7 @@ def test_assessor_registers_and_finds_a_citizen(page, demo_data):
     page.get_by_label("Förnamn").fill("Tyra")
     page.get_by_label("Efternamn").fill("Testsson")
     page.get_by_label("Gatuadress").fill("Strandgatan 3")
-    page.get_by_label("Postnummer").fill("457 95")
+    page.get_by_label("Postnummer").fill("457 72")
     page.get_by_label("Ort").fill("Grebbestad")
     assert axe_violations(page) == []
     page.get_by_role("button", name="Spara").click()
@@ -50,3 +53,23 @@ def test_assessor_registers_and_finds_a_citizen(page, demo_data):
         page.get_by_role("link", name="Skriv ut beslutet (PDF)").get_attribute("href")
     )
     assert pdf.body().startswith(b"%PDF")
+
+    # The citizen, helped by a relative, chooses Kustens Hemtjänst for personal care.
+    care = page.get_by_role("region", name=re.compile("Hemtjänst – omvårdnad"))
+    care.get_by_label("Vald utförare").select_option(label="Kustens Hemtjänst AB")
+    care.get_by_label("Vem som hjälpte till att välja").select_option(label="En anhörig")
+    care.get_by_role("button", name="Registrera valet och skicka beställningen").click()
+    assert page.get_by_text("Valet är registrerat och beställningen skickad.").is_visible()
+    assert axe_violations(page) == []
+
+    # The provider sees the order and confirms the start date.
+    provider = page.context.browser.new_context(base_url=page.url.split("/bistand")[0]).new_page()
+    log_in(provider, "kontakt@kustenshemtjanst.example")
+    provider.goto("/utforarportal/bestallningar/")
+    provider.get_by_role("link", name="Tyra Testsson").click()
+    assert provider.get_by_text("Strandgatan 3").is_visible()
+    assert axe_violations(provider) == []
+    provider.get_by_label("Startdatum som har avtalats med brukaren").fill("2026-12-03")
+    provider.get_by_role("button", name="Bekräfta beställningen").click()
+    assert provider.get_by_text("Beställningen är bekräftad.").is_visible()
+    provider.context.close()

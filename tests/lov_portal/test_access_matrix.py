@@ -73,6 +73,10 @@ MATRIX: dict[str, Entry | str] = {
         roles(Role.NEEDS_ASSESSOR), kwargs={"pk": "__needs_decision__"}
     ),
     "assessments:decision_decide": "POST only: tests/assessments/test_decisions.py",
+    "assessments:choice_record": "POST only: tests/assessments/test_orders.py",
+    # Orders of `provider` for a citizen of `municipality`: only that provider's users.
+    "provider_orders:list": Entry(roles(Role.PROVIDER_USER)),
+    "provider_orders:detail": Entry(roles(Role.PROVIDER_USER), kwargs={"pk": "__order__"}),
     "assessments:decision_revise": "POST only: tests/assessments/test_decisions.py",
     "assessments:decision_end": "POST only: tests/assessments/test_decisions.py",
     "billing:home": Entry(roles(Role.FINANCE_OFFICER)),
@@ -245,7 +249,7 @@ CASES = [
 
 def _objects(entry: Entry, role_users, municipality, provider) -> dict:
     """Create only the objects this entry's URL needs, and return its kwargs."""
-    if {"__citizen__", "__needs_decision__"} & set(entry.kwargs.values()):
+    if {"__citizen__", "__needs_decision__", "__order__"} & set(entry.kwargs.values()):
         import datetime
 
         from assessments import services as assessment_services
@@ -270,6 +274,19 @@ def _objects(entry: Entry, role_users, municipality, provider) -> dict:
         assessment_services.decision_decide(
             decision=decision, decision_date=datetime.date(2026, 11, 23), actor=assessor
         )
+        if "__order__" in entry.kwargs.values():
+            from tests.factories import ContractFactory
+
+            service = decision.services.get().service_type
+            ContractFactory(provider=provider, municipality=municipality, service_types=[service])
+            order = assessment_services.choice_record(
+                decision=decision,
+                service_type=service,
+                provider=provider,
+                chosen_on=datetime.date(2026, 11, 23),
+                actor=assessor,
+            )
+            return {"pk": order.pk}
         return {"pk": decision.pk}
     if "__contracted__" in entry.kwargs.values():
         from tests.factories import ContractFactory
