@@ -1,5 +1,6 @@
 """Writes of the needs assessment app: `<entity>_<verb>(*, ..., actor)`, atomic, audited."""
 
+import secrets
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -10,12 +11,17 @@ from django.utils.translation import gettext_lazy as _
 
 from lov_portal.audit.constants import AuditAction
 from lov_portal.audit.services import audit_event_record
+from lov_portal.core.constants import NoChoiceRule
 from lov_portal.core.identity import parse_identity_number
 from lov_portal.core.selectors import area_list_for_postal_code
 from lov_portal.core.validators import normalise_postal_code
 from lov_portal.core.workflow import transition
 from providers.constants import CapacityUnit
-from providers.selectors import contract_get_locked, contract_list_serving
+from providers.selectors import (
+    contract_get_locked,
+    contract_ids_warned_since,
+    contract_list_serving,
+)
 
 from .constants import (
     ACTIVE_ORDER_STATUSES,
@@ -278,9 +284,20 @@ def decision_end(*, decision: Decision, ended_on, actor) -> Decision:
         raise ValidationError(
             {"ended_on": _("A decision cannot end before it starts.")}, code="period"
         )
-    return decision_transition(
+    ended = decision_transition(
         decision, DecisionStatus.ENDED, actor, changes={"ended_on": ended_on}
     )
+    # Its orders end with it.
+    for order in Order.objects.filter(decision=ended, status__in=ACTIVE_ORDER_STATUSES):
+        order_transition(
+            order,
+            OrderStatus.ENDED,
+            actor,
+            "assessments.make_decision",
+            changes={"ends_on": ended_on},
+            comment="decision ended",
+        )
+    return ended
 
 
 # --- Choice and orders -------------------------------------------------------------------------
@@ -435,4 +452,94 @@ def order_confirm(*, order: Order, starts_on, actor) -> Order:
         actor,
         "assessments.handle_order",
         changes={"starts_on": starts_on},
+    )
+
+
+# --- The no-choice alternative (icke-valsalternativ) -------------------------------------------
+
+WARNING_MONTHS = 12
+
+
+def _has_room(contract, *, citizen_id: int, hours: Decimal) -> bool:
+    try:
+        _check_capacity(contract, citizen_id=citizen_id, hours=hours)
+    except ValidationError:
+        return False
+    return True
+
+
+def no_choice_provider(*, decision: Decision, service_type, on) -> object:
+    """The provider the municipality's no-choice rule picks for this citizen and service.
+
+    - in_house: the municipality's own provider;
+    - rotation: the providers serving the area take turns month by month (by name);
+    - turn_order: a fixed order (by contract date); each no-choice goes to the next one;
+    - random: random among providers serving the address with free capacity, excluding those
+      warned in the last 12 months.
+    Providers without room are passed over (the in-house provider never is: it must take the
+    citizen). Raises ValidationError when no provider can be picked."""
+    citizen = decision.citizen
+    municipality = citizen.municipality
+    granted = decision.services.get(service_type=service_type)
+    hours = monthly_hours(granted.granted_hours, granted.unit)
+    contracts = list(
+        contract_list_serving(
+            municipality=municipality, service_type=service_type, area=citizen.area
+        ).order_by("valid_from", "pk")
+    )
+    rule = municipality.no_choice_rule
+    nobody = ValidationError(
+        _("No provider can be picked by the no-choice alternative (%(rule)s) for this address.")
+        % {"rule": municipality.get_no_choice_rule_display()},
+        code="no_provider",
+    )
+    if rule == NoChoiceRule.IN_HOUSE:
+        own = [c for c in contracts if c.provider.in_house_municipality_id == municipality.pk]
+        if not own:
+            raise nobody
+        return own[0].provider
+    with_room = [c for c in contracts if _has_room(c, citizen_id=citizen.pk, hours=hours)]
+    if not with_room:
+        raise nobody
+    if rule == NoChoiceRule.ROTATION:
+        ordered = sorted(with_room, key=lambda c: (c.provider.name.casefold(), c.pk))
+        return ordered[(on.year * 12 + on.month) % len(ordered)].provider
+    if rule == NoChoiceRule.TURN_ORDER:
+        last = (
+            Choice.objects.filter(
+                decision__citizen__municipality=municipality,
+                service_type=service_type,
+                no_choice_rule=NoChoiceRule.TURN_ORDER,
+            )
+            .order_by("-created_at", "-pk")
+            .values_list("provider_id", flat=True)
+            .first()
+        )
+        order = [c.provider for c in contracts]
+        if last in [p.pk for p in order]:
+            position = [p.pk for p in order].index(last)
+            order = order[position + 1 :] + order[: position + 1]
+        allowed = {c.provider_id for c in with_room}
+        return next(p for p in order if p.pk in allowed)
+    warned = contract_ids_warned_since(since=on - timedelta(days=30 * WARNING_MONTHS))
+    pool = [c for c in with_room if c.pk not in warned]
+    if not pool:
+        raise nobody
+    return secrets.SystemRandom().choice(pool).provider
+
+
+@transaction.atomic
+def no_choice_apply(*, decision: Decision, service_type, on, actor) -> Order:
+    """The citizen does not choose: the municipality's rule picks the provider, and the choice
+    records that it was the no-choice alternative and which rule."""
+    decision = Decision.objects.select_related("citizen__municipality").get(pk=decision.pk)
+    _require_decision(actor, decision)
+    provider = no_choice_provider(decision=decision, service_type=service_type, on=on)
+    return choice_record(
+        decision=decision,
+        service_type=service_type,
+        provider=provider,
+        chosen_on=on,
+        actor=actor,
+        no_choice_rule=decision.citizen.municipality.no_choice_rule,
     )

@@ -42,5 +42,10 @@ urlpatterns = [
         views.ChoiceRecordView.as_view(),
         name="choice_record",
     ),
+    path(
+        "beslut/<int:pk>/ickeval/<int:service_pk>/",
+        views.NoChoiceView.as_view(),
+        name="no_choice_apply",
+    ),
     path("beslut/<int:pk>/beslut.pdf", views.DecisionPdfView.as_view(), name="decision_pdf"),
 ]

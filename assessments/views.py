@@ -483,3 +483,31 @@ class ProviderOrderDetailView(PermissionRequiredMixin, TemplateView):
         context["order"] = self.order
         context["citizen"] = self.order.decision.citizen
         return context
+
+
+class NoChoiceView(DecisionMixin, View):
+    """The citizen does not choose: the municipality's no-choice rule picks the provider."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        granted = get_object_or_404(
+            self.decision.services.select_related("service_type"), pk=kwargs["service_pk"]
+        )
+        try:
+            order = services.no_choice_apply(
+                decision=self.decision,
+                service_type=granted.service_type,
+                on=timezone.localdate(),
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(
+                request,
+                _("The no-choice alternative picked %(provider)s; the order is sent.")
+                % {"provider": order.provider.name},
+            )
+        return redirect("assessments:decision_detail", pk=self.decision.pk)

@@ -505,3 +505,15 @@ def contract_get_locked(*, pk: int):
     from .models import Contract
 
     return Contract.objects.select_for_update().get(pk=pk)
+
+
+def contract_ids_warned_since(*, since) -> set[int]:
+    """Contracts with a warning on or after `since` (the random no-choice rule skips them)."""
+    from .constants import ContractEventKind
+    from .models import ContractEvent
+
+    return set(
+        ContractEvent.objects.filter(
+            kind=ContractEventKind.WARNING, at__date__gte=since
+        ).values_list("contract_id", flat=True)
+    )

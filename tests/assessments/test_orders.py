@@ -249,3 +249,96 @@ def _number(i: int) -> str:
 
     base = f"5001{i + 1:02d}{200 + i:03d}"  # born 1950-01-01 … 1950-01-20
     return f"19{base[:6]}-{base[6:]}{luhn.calc_check_digit(base)}"
+
+
+# --- The no-choice alternative -----------------------------------------------------------------
+
+
+def _with_in_house(s):
+    own = ProviderFactory(
+        name="Tanums kommun – hemtjänst i egen regi",
+        is_in_house=True,
+        in_house_municipality=s["tanum"],
+    )
+    area = s["contracts"][s["first"]].areas.get()
+    ContractFactory(provider=own, municipality=s["tanum"], service_types=[s["care"]], areas=[area])
+    return own
+
+
+def test_in_house_rule_picks_the_municipalitys_own_provider_and_says_so(client, s):
+    own = _with_in_house(s)
+    decision = decided(s)
+    client.force_login(s["assessor"])
+    url = reverse("assessments:no_choice_apply", args=[decision.pk, decision.services.get().pk])
+    client.post(url)
+
+    order = Order.objects.get()
+    assert order.provider == own
+    assert order.choice.no_choice_rule == "in_house"
+    page = client.get(reverse("assessments:decision_detail", args=[decision.pk])).content.decode()
+    assert "Brukaren valde inte: ickevalsalternativ, Kommunens egen utförare." in page
+
+
+def test_rotation_turns_month_by_month(s):
+    s["tanum"].no_choice_rule = "rotation"
+    s["tanum"].save()
+    picks = [
+        services.no_choice_provider(
+            decision=decided(s, number=_number(i)),
+            service_type=s["care"],
+            on=datetime.date(2027, month, 1),
+        )
+        for i, month in enumerate([1, 2, 3])
+    ]
+    assert picks[0] != picks[1] and picks[0] == picks[2]
+
+
+def test_turn_order_goes_to_the_next_provider_each_time(s):
+    s["tanum"].no_choice_rule = "turn_order"
+    s["tanum"].save()
+    picked = []
+    for i in range(3):
+        order = services.no_choice_apply(
+            decision=decided(s, number=_number(i)),
+            service_type=s["care"],
+            on=TODAY,
+            actor=s["assessor"],
+        )
+        picked.append(order.provider)
+    assert picked == [s["first"], s["second"], s["first"]]
+
+
+def test_random_rule_skips_warned_and_full_providers(s):
+    from providers.services import contract_warn
+
+    s["tanum"].no_choice_rule = "random"
+    s["tanum"].save()
+    officer = user_with_role(Role.PROCUREMENT_OFFICER, municipality=s["tanum"])
+    contract_warn(
+        contract=s["contracts"][s["first"]], reason="Brister i journalföring", actor=officer
+    )
+    for i in range(5):
+        order = services.no_choice_apply(
+            decision=decided(s, number=_number(i)),
+            service_type=s["care"],
+            on=TODAY,
+            actor=s["assessor"],
+        )
+        assert order.provider == s["second"]
+        assert order.choice.no_choice_rule == "random"
+
+
+def test_ending_a_decision_ends_its_orders(s):
+    decision = decided(s)
+    order = services.choice_record(
+        decision=decision,
+        service_type=s["care"],
+        provider=s["first"],
+        chosen_on=TODAY,
+        actor=s["assessor"],
+    )
+    services.decision_end(
+        decision=decision, ended_on=datetime.date(2027, 3, 31), actor=s["assessor"]
+    )
+    order.refresh_from_db()
+    assert (order.status, order.ends_on) == (OrderStatus.ENDED, datetime.date(2027, 3, 31))

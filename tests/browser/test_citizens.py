@@ -73,3 +73,38 @@ def test_assessor_registers_and_finds_a_citizen(page, demo_data):
     provider.get_by_role("button", name="Bekräfta beställningen").click()
     assert provider.get_by_text("Beställningen är bekräftad.").is_visible()
     provider.context.close()
+
+
+def test_a_citizen_who_does_not_choose_gets_the_no_choice_alternative(page, demo_data):
+    import datetime
+
+    from assessments import services
+    from lov_portal.accounts.models import User
+    from lov_portal.core.models import Municipality, ServiceType
+
+    assessor = User.objects.get(email="bistand@tanum.example")
+    citizen = services.citizen_register(
+        identity_number="19121212-1212",
+        municipality=Municipality.objects.get(code="1435"),
+        first_name="Tolvan",
+        last_name="Tolvansson",
+        postal_code="45772",
+        actor=assessor,
+    )
+    decision = services.decision_draft_create(
+        citizen=citizen,
+        valid_from=datetime.date(2026, 12, 1),
+        services=[(ServiceType.objects.get(code="hemtjanst-service"), 4, "hours_per_month")],
+        actor=assessor,
+    )
+    services.decision_decide(
+        decision=decision, decision_date=datetime.date(2026, 11, 23), actor=assessor
+    )
+
+    log_in(page, "bistand@tanum.example")
+    page.goto(f"/bistand/beslut/{decision.pk}/")
+    page.get_by_role("button", name=re.compile("Brukaren väljer inte")).click()
+    assert page.get_by_text("Ickevalsalternativet gav").is_visible()
+    # Tanum's rule is a fixed turn order; the record says so.
+    assert page.get_by_text("Brukaren valde inte: ickevalsalternativ, Fast turordning").is_visible()
+    assert axe_violations(page) == []

@@ -74,6 +74,7 @@ MATRIX: dict[str, Entry | str] = {
     ),
     "assessments:decision_decide": "POST only: tests/assessments/test_decisions.py",
     "assessments:choice_record": "POST only: tests/assessments/test_orders.py",
+    "assessments:no_choice_apply": "POST only: tests/assessments/test_orders.py",
     # Orders of `provider` for a citizen of `municipality`: only that provider's users.
     "provider_orders:list": Entry(roles(Role.PROVIDER_USER)),
     "provider_orders:detail": Entry(roles(Role.PROVIDER_USER), kwargs={"pk": "__order__"}),
