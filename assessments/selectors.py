@@ -88,3 +88,32 @@ def choice_providers_for(*, decision, service_type):
         municipality=citizen.municipality, service_type=service_type, area=citizen.area
     )
     return sorted({c.provider for c in contracts}, key=lambda p: p.name.casefold())
+
+
+WORKSPACE_ROWS = 20
+
+
+def workspace_for_assessor(*, user, today) -> dict:
+    """The assessor's work list: own recent decisions, decisions ending within 30 days, and
+    orders the providers have not confirmed yet — in the user's municipalities."""
+    from datetime import timedelta
+
+    from .constants import DecisionStatus, OrderStatus
+    from .models import Order
+
+    decisions = decision_list_for_user(user=user)
+    return {
+        "my_decisions": decisions.filter(assessor=user, status=DecisionStatus.DECIDED).order_by(
+            "-decision_date", "-pk"
+        )[:WORKSPACE_ROWS],
+        "due_for_follow_up": decisions.filter(
+            status=DecisionStatus.DECIDED,
+            valid_to__isnull=False,
+            valid_to__lte=today + timedelta(days=30),
+        ).order_by("valid_to")[:WORKSPACE_ROWS],
+        "unconfirmed_orders": Order.objects.filter(
+            decision__citizen__in=citizen_list_for_user(user=user), status=OrderStatus.SENT
+        )
+        .select_related("decision__citizen", "provider", "service_type")
+        .order_by("created_at")[:WORKSPACE_ROWS],
+    }

@@ -251,7 +251,51 @@ def decision_decide(*, decision: Decision, decision_date, actor) -> Decision:
     )
     if decided.previous_id:
         decision_transition(decided.previous, DecisionStatus.SUPERSEDED, actor)
+        _orders_follow_new_version(decided, actor)
     return decided
+
+
+def _orders_follow_new_version(decision: Decision, actor) -> None:
+    """A changed decision changes its orders: each active order of the previous version ends the
+    day before the new version starts, and the same provider gets the new version's time for
+    the services still granted. Nothing already ordered is rewritten."""
+    granted = {g.service_type_id: g for g in decision.services.all()}
+    previous_orders = Order.objects.filter(
+        decision=decision.previous, status__in=ACTIVE_ORDER_STATUSES
+    ).select_related("choice")
+    for old in previous_orders:
+        order_transition(
+            old,
+            OrderStatus.ENDED,
+            actor,
+            "assessments.make_decision",
+            changes={"ends_on": decision.valid_from - timedelta(days=1)},
+            comment="decision changed",
+        )
+        service = granted.get(old.service_type_id)
+        if service is None:
+            continue
+        choice = Choice.objects.create(
+            decision=decision,
+            service_type=old.service_type,
+            provider=old.provider,
+            chosen_on=old.choice.chosen_on,
+            helped_by=old.choice.helped_by,
+            no_choice_rule=old.choice.no_choice_rule,
+            recorded_by=actor,
+        )
+        new = Order.objects.create(
+            choice=choice,
+            decision=decision,
+            service_type=old.service_type,
+            provider=old.provider,
+            contract=old.contract,
+            granted_hours=service.granted_hours,
+            unit=service.unit,
+            requested_start=decision.valid_from,
+        )
+        audit_event_record(actor=actor, action=AuditAction.CREATE, obj=new, message="new version")
+        transaction.on_commit(lambda pk=new.pk: order_notify(order_id=pk))
 
 
 @transaction.atomic

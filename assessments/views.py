@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -42,12 +42,25 @@ from .selectors import (
     decision_get_for_user,
     order_get_for_provider_user,
     order_list_for_provider_user,
+    workspace_for_assessor,
 )
 
 
 class HomeView(SectionHomeView):
     permission_required = "assessments.access_workspace"
     template_name = "assessments/home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        work = workspace_for_assessor(user=self.request.user, today=timezone.localdate())
+        shown = {d.citizen for d in work["my_decisions"]} | {
+            d.citizen for d in work["due_for_follow_up"]
+        }
+        shown |= {o.decision.citizen for o in work["unconfirmed_orders"]}
+        for citizen in shown:
+            audit_log(self.request, AuditAction.READ, citizen, message="workspace")
+        context.update(work)
+        return context
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -277,8 +290,18 @@ class DecisionDetailView(DecisionMixin, TemplateView):
             end_form=EndDecisionForm(),
             history=self.decision.history.select_related("actor"),
             choices=self.choice_rows(),
+            catalogue_query=self.catalogue_query(),
         )
         return context
+
+    def catalogue_query(self) -> str:
+        """The printed catalogue for the citizen's area and the granted services."""
+        if self.citizen.area_id is None:
+            return ""
+        query = QueryDict(mutable=True)
+        query["area"] = self.citizen.area_id
+        query.setlist("services", [s.service_type.code for s in self.decision.services.all()])
+        return query.urlencode()
 
     def choice_rows(self, bound_form=None):
         """Per granted service: the current order and a form to record the choice."""

@@ -185,6 +185,16 @@ def test_another_municipality_gets_404_on_every_decision_url(client, setup):
         assert client.get(reverse(f"assessments:{name}", args=[decision.pk])).status_code == 404
     for name in ("decision_decide", "decision_revise", "decision_end"):
         assert client.post(reverse(f"assessments:{name}", args=[decision.pk])).status_code == 404
+    granted = decision.services.get().pk
+    for name in ("choice_record", "no_choice_apply"):
+        url = reverse(f"assessments:{name}", args=[decision.pk, granted])
+        assert client.post(url).status_code == 404
+    # A provider user gets nothing of the assessor's pages either.
+    client.force_login(user_with_role(Role.PROVIDER_USER))
+    assert client.get(reverse("assessments:decision_detail", args=[decision.pk])).status_code in (
+        403,
+        404,
+    )
     url = reverse("assessments:decision_create", args=[setup["citizen"].pk])
     assert client.get(url).status_code == 404
     decision.refresh_from_db()

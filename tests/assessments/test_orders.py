@@ -342,3 +342,55 @@ def test_ending_a_decision_ends_its_orders(s):
     )
     order.refresh_from_db()
     assert (order.status, order.ends_on) == (OrderStatus.ENDED, datetime.date(2027, 3, 31))
+
+
+def test_a_new_decision_version_moves_the_orders_to_it(s):
+    decision = decided(s, hours=20)
+    old = services.choice_record(
+        decision=decision,
+        service_type=s["care"],
+        provider=s["first"],
+        chosen_on=TODAY,
+        actor=s["assessor"],
+    )
+    draft = services.decision_revise(decision=decision, actor=s["assessor"])
+    services.decision_draft_update(
+        decision=draft,
+        valid_from=datetime.date(2027, 2, 1),
+        legal_basis="sol_4_1",
+        services=[(s["care"], Decimal(30), GrantUnit.HOURS_PER_MONTH)],
+        actor=s["assessor"],
+    )
+    services.decision_decide(decision=draft, decision_date=TODAY, actor=s["assessor"])
+
+    old.refresh_from_db()
+    assert (old.status, old.ends_on, old.granted_hours) == (
+        OrderStatus.ENDED,
+        datetime.date(2027, 1, 31),
+        Decimal(20),
+    )
+    new = Order.objects.get(decision=draft)
+    assert (new.provider, new.granted_hours, new.requested_start) == (
+        s["first"],
+        Decimal(30),
+        datetime.date(2027, 2, 1),
+    )
+
+
+def test_assessor_workspace_lists_unconfirmed_orders_and_links_the_catalogue(client, s):
+    decision = decided(s)
+    services.choice_record(
+        decision=decision,
+        service_type=s["care"],
+        provider=s["first"],
+        chosen_on=TODAY,
+        actor=s["assessor"],
+    )
+    client.force_login(s["assessor"])
+    home = client.get(reverse("assessments:home")).content.decode()
+    assert "Beställningar som utföraren inte har bekräftat" in home
+    assert "Tyra Testsson</a>: Hemtjänst – omvårdnad, Alfa Omsorg AB" in home
+
+    page = client.get(reverse("assessments:decision_detail", args=[decision.pk])).content.decode()
+    area = decision.citizen.area_id
+    assert f"/katalog/1435/utskrift/?area={area}&amp;services=hemtjanst-omvardnad" in page

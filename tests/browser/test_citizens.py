@@ -54,6 +54,17 @@ def test_assessor_registers_and_finds_a_citizen(page, demo_data):
     )
     assert pdf.body().startswith(b"%PDF")
 
+    # The assessor prints the catalogue for the citizen's area and granted services.
+    catalogue = page.get_by_role(
+        "link", name="Skriv ut katalogen för brukarens område och insatser"
+    )
+    printed = page.context.new_page()
+    printed.goto(catalogue.get_attribute("href"))
+    assert printed.get_by_role("heading", name="Välj utförare – Tanum").is_visible()
+    assert printed.get_by_text("Kustens Hemtjänst AB").first.is_visible()
+    assert axe_violations(printed) == []
+    printed.close()
+
     # The citizen, helped by a relative, chooses Kustens Hemtjänst for personal care.
     care = page.get_by_role("region", name=re.compile("Hemtjänst – omvårdnad"))
     care.get_by_label("Vald utförare").select_option(label="Kustens Hemtjänst AB")
@@ -73,6 +84,16 @@ def test_assessor_registers_and_finds_a_citizen(page, demo_data):
     provider.get_by_role("button", name="Bekräfta beställningen").click()
     assert provider.get_by_text("Beställningen är bekräftad.").is_visible()
     provider.context.close()
+
+    # Two months later the citizen switches to the municipality's own provider.
+    page.reload()
+    care = page.get_by_role("region", name=re.compile("Hemtjänst – omvårdnad"))
+    care.get_by_label("Vald utförare").select_option(label="Tanums kommun – hemtjänst i egen regi")
+    care.get_by_label("Datum för valet").fill("2027-02-01")
+    care.get_by_role("button", name="Registrera byte av utförare").click()
+    assert page.get_by_text("Valet är registrerat och beställningen skickad.").is_visible()
+    care = page.get_by_role("region", name=re.compile("Hemtjänst – omvårdnad"))
+    assert care.get_by_text("Beställd från Tanums kommun – hemtjänst i egen regi").is_visible()
 
 
 def test_a_citizen_who_does_not_choose_gets_the_no_choice_alternative(page, demo_data):
