@@ -182,10 +182,9 @@ class GrantedService(models.Model):
         return f"{self.service_type}: {self.granted_hours} {self.get_unit_display()}"
 
 
-class DecisionStatusChange(models.Model):
-    """History of a decision's status: who moved it, when, from what to what."""
+class StatusChange(models.Model):
+    """History of a workflow's status: who moved it, when, from what to what."""
 
-    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="history")
     from_status = models.CharField(max_length=20)
     to_status = models.CharField(max_length=20)
     actor = models.ForeignKey(
@@ -194,10 +193,15 @@ class DecisionStatusChange(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        abstract = True
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+
+class DecisionStatusChange(StatusChange):
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="history")
 
 
 class Choice(models.Model):
@@ -280,17 +284,5 @@ class Order(models.Model):
         return self.decision.municipality_ids
 
 
-class OrderStatusChange(models.Model):
+class OrderStatusChange(StatusChange):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="history")
-    from_status = models.CharField(max_length=20)
-    to_status = models.CharField(max_length=20)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status} → {self.to_status}"

@@ -142,10 +142,13 @@ def contact_person_add(*, citizen: Citizen, actor, **fields) -> ContactPerson:
 # --- Decisions (biståndsbeslut) ----------------------------------------------------------------
 
 
-def _history(actor):
-    def record(decision, from_status, to_status):
-        return DecisionStatusChange.objects.create(
-            decision=decision,
+def _history(actor, model=None, field: str = "decision"):
+    """The history callable transition() needs: one row per move in `model`."""
+    model = model or DecisionStatusChange
+
+    def record(obj, from_status, to_status):
+        return model.objects.create(
+            **{field: obj},
             from_status=from_status,
             to_status=to_status,
             actor=actor if getattr(actor, "is_authenticated", False) else None,
@@ -347,18 +350,6 @@ def decision_end(*, decision: Decision, ended_on, actor) -> Decision:
 # --- Choice and orders -------------------------------------------------------------------------
 
 
-def _order_history(actor):
-    def record(order, from_status, to_status):
-        return OrderStatusChange.objects.create(
-            order=order,
-            from_status=from_status,
-            to_status=to_status,
-            actor=actor if getattr(actor, "is_authenticated", False) else None,
-        )
-
-    return record
-
-
 def order_transition(order: Order, to: str, actor, permission: str, **kwargs) -> Order:
     """The one way an order's status changes."""
     return transition(
@@ -366,7 +357,7 @@ def order_transition(order: Order, to: str, actor, permission: str, **kwargs) ->
         to=to,
         actor=actor,
         allowed=ORDER_TRANSITIONS,
-        history=_order_history(actor),
+        history=_history(actor, OrderStatusChange, "order"),
         may=lambda user, obj: user.has_perm(permission, obj),
         **kwargs,
     )
