@@ -133,7 +133,11 @@ class ChoiceForm(forms.Form):
         kwargs.setdefault("prefix", f"choice-{service.pk}")
         super().__init__(*args, **kwargs)
         self.service = service
+        self.providers = {p.pk: p for p in providers}
         self.fields["provider"].choices = [("", "---------")] + [(p.pk, p.name) for p in providers]
+
+    def clean_provider(self):
+        return self.providers[self.cleaned_data["provider"]]
 
 
 class OrderConfirmForm(forms.Form):

@@ -3,14 +3,18 @@
 A missing citizen and one in another municipality give the same 404. Views log every read of
 a citizen's data (`audit_log`)."""
 
+from datetime import timedelta
+
 from django.db.models import QuerySet
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from lov_portal.accounts.constants import Role
 from lov_portal.core.identity import parse_identity_number
 from lov_portal.permissions import user_scope
+from providers.selectors import contract_list_serving
 
-from .models import Citizen
+from .constants import ACTIVE_ORDER_STATUSES, DecisionStatus, OrderStatus
+from .models import Citizen, Decision, Order
 
 
 def citizen_list_for_user(*, user) -> QuerySet[Citizen]:
@@ -19,10 +23,7 @@ def citizen_list_for_user(*, user) -> QuerySet[Citizen]:
 
 
 def citizen_get_for_user(*, user, pk: int) -> Citizen:
-    try:
-        return citizen_list_for_user(user=user).get(pk=pk)
-    except Citizen.DoesNotExist as exc:
-        raise Http404 from exc
+    return get_object_or_404(citizen_list_for_user(user=user), pk=pk)
 
 
 def citizen_find_for_user(*, user, identity_number: str) -> Citizen | None:
@@ -40,8 +41,6 @@ def citizen_shows_address(*, user, citizen: Citizen) -> bool:
 
 
 def decision_list_for_user(*, user):
-    from .models import Decision
-
     return (
         Decision.objects.filter(citizen__in=citizen_list_for_user(user=user))
         .select_related("citizen", "assessor")
@@ -50,18 +49,12 @@ def decision_list_for_user(*, user):
 
 
 def decision_get_for_user(*, user, pk: int):
-    from .models import Decision
 
-    try:
-        return decision_list_for_user(user=user).get(pk=pk)
-    except Decision.DoesNotExist as exc:
-        raise Http404 from exc
+    return get_object_or_404(decision_list_for_user(user=user), pk=pk)
 
 
 def order_list_for_provider_user(*, user):
     """The orders of the providers the user works for; nobody else's."""
-    from .models import Order
-
     return (
         Order.objects.filter(provider__in=user_scope(user).provider_ids)
         .select_related("decision__citizen", "service_type", "provider")
@@ -70,19 +63,20 @@ def order_list_for_provider_user(*, user):
 
 
 def order_get_for_provider_user(*, user, pk: int):
-    from .models import Order
 
-    try:
-        return order_list_for_provider_user(user=user).get(pk=pk)
-    except Order.DoesNotExist as exc:
-        raise Http404 from exc
+    return get_object_or_404(order_list_for_provider_user(user=user), pk=pk)
+
+
+def order_list_active(*, citizen, service_type) -> QuerySet:
+    """The citizen's active order (sent or confirmed) for a service: at most one."""
+    return Order.objects.filter(
+        decision__citizen=citizen, service_type=service_type, status__in=ACTIVE_ORDER_STATUSES
+    ).order_by("-created_at")
 
 
 def choice_providers_for(*, decision, service_type):
     """The providers a citizen may choose for a service: active contracts that cover the
     service at the citizen's address (area)."""
-    from providers.selectors import contract_list_serving
-
     citizen = decision.citizen
     contracts = contract_list_serving(
         municipality=citizen.municipality, service_type=service_type, area=citizen.area
@@ -96,11 +90,6 @@ WORKSPACE_ROWS = 20
 def workspace_for_assessor(*, user, today) -> dict:
     """The assessor's work list: own recent decisions, decisions ending within 30 days, and
     orders the providers have not confirmed yet — in the user's municipalities."""
-    from datetime import timedelta
-
-    from .constants import DecisionStatus, OrderStatus
-    from .models import Order
-
     decisions = decision_list_for_user(user=user)
     return {
         "my_decisions": decisions.filter(assessor=user, status=DecisionStatus.DECIDED).order_by(

@@ -44,6 +44,7 @@ from .models import (
     OrderStatusChange,
 )
 from .notifications import order_notify
+from .selectors import order_list_active
 
 CITIZEN_FIELDS = [
     "first_name",
@@ -421,11 +422,7 @@ def choice_record(
         )
     contract = contract_get_locked(pk=serving[0].pk)
     current = (
-        Order.objects.select_for_update()
-        .filter(
-            decision__citizen=citizen, service_type=service_type, status__in=ACTIVE_ORDER_STATUSES
-        )
-        .first()
+        order_list_active(citizen=citizen, service_type=service_type).select_for_update().first()
     )
     if current is not None and current.provider_id == provider.pk:
         raise ValidationError(

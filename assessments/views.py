@@ -19,7 +19,7 @@ from lov_portal.core.views import SectionHomeView
 from lov_portal.permissions import user_scope
 
 from . import services
-from .constants import ACTIVE_ORDER_STATUSES, DecisionStatus
+from .constants import DecisionStatus
 from .documents import decision_pdf
 from .forms import (
     ChoiceForm,
@@ -33,7 +33,6 @@ from .forms import (
     GrantedServiceFormSet,
     OrderConfirmForm,
 )
-from .models import Order
 from .selectors import (
     choice_providers_for,
     citizen_find_for_user,
@@ -41,6 +40,7 @@ from .selectors import (
     citizen_shows_address,
     decision_get_for_user,
     order_get_for_provider_user,
+    order_list_active,
     order_list_for_provider_user,
     workspace_for_assessor,
 )
@@ -281,7 +281,7 @@ class DecisionDetailView(DecisionMixin, TemplateView):
         audit_log(request, AuditAction.READ, self.decision)
         return super().get(request, *args, **kwargs)
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, *, choice_form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
             decision=self.decision,
@@ -289,7 +289,7 @@ class DecisionDetailView(DecisionMixin, TemplateView):
             decide_form=DecideForm(initial={"decision_date": timezone.localdate()}),
             end_form=EndDecisionForm(),
             history=self.decision.history.select_related("actor"),
-            choices=self.choice_rows(),
+            choices=self.choice_rows(bound_form=choice_form),
             catalogue_query=self.catalogue_query(),
         )
         return context
@@ -318,13 +318,8 @@ class DecisionDetailView(DecisionMixin, TemplateView):
             if bound_form is not None and bound_form.service == service:
                 form = bound_form
             current = (
-                Order.objects.filter(
-                    decision__citizen=self.citizen,
-                    service_type=service,
-                    status__in=ACTIVE_ORDER_STATUSES,
-                )
-                .select_related("provider")
-                .order_by("-created_at")
+                order_list_active(citizen=self.citizen, service_type=service)
+                .select_related("provider", "choice")
                 .first()
             )
             rows.append((granted, current, form))
@@ -412,8 +407,9 @@ class DecisionPdfView(DecisionMixin, View):
         return response
 
 
-class ChoiceRecordView(DecisionMixin, View):
-    """The assessor records the provider the citizen chose for one granted service."""
+class ChoiceRecordView(DecisionDetailView):
+    """The assessor records the provider the citizen chose for one granted service; a refused
+    choice is shown on the decision page at its form."""
 
     http_method_names = ["post"]
 
@@ -427,31 +423,19 @@ class ChoiceRecordView(DecisionMixin, View):
             service=service,
         )
         if form.is_valid():
-            provider = next(
-                p
-                for p in choice_providers_for(decision=self.decision, service_type=service)
-                if p.pk == form.cleaned_data["provider"]
-            )
             try:
                 services.choice_record(
                     decision=self.decision,
                     service_type=service,
-                    provider=provider,
-                    chosen_on=form.cleaned_data["chosen_on"],
-                    helped_by=form.cleaned_data["helped_by"],
                     actor=request.user,
+                    **form.cleaned_data,
                 )
             except ValidationError as exc:
                 _apply_errors(form, exc)
             else:
                 messages.success(request, _("The choice is recorded and the order sent."))
                 return redirect("assessments:decision_detail", pk=self.decision.pk)
-        detail = DecisionDetailView()
-        detail.setup(request, *args, **kwargs)
-        detail.decision, detail.citizen = self.decision, self.citizen
-        context = detail.get_context_data()
-        context["choices"] = detail.choice_rows(bound_form=form)
-        return render(request, detail.template_name, context, status=200)
+        return self.render_to_response(self.get_context_data(choice_form=form))
 
 
 class ProviderOrderListView(PermissionRequiredMixin, TemplateView):

@@ -9,6 +9,7 @@ from datetime import date
 
 from django.core.cache import cache
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from lov_portal.core.models import Municipality
 from lov_portal.core.selectors import municipality_list, service_type_list
@@ -16,7 +17,6 @@ from providers.models import Provider
 from providers.selectors import (
     contract_list_active,
     contract_takes_new_customers,
-    contracted_provider_counts,
     provider_list_contracted,
 )
 
@@ -33,10 +33,7 @@ def swedish_sort_key(text: str) -> str:
 
 
 def catalogue_municipality_get(*, code: str) -> Municipality:
-    try:
-        return municipality_list().get(code=code)
-    except Municipality.DoesNotExist as exc:
-        raise Http404 from exc
+    return get_object_or_404(municipality_list(), code=code)
 
 
 @dataclass
@@ -116,11 +113,6 @@ def catalogue_all(*, municipality: Municipality) -> list[CatalogueEntry]:
     return [_entry(p) for p in providers]
 
 
-def catalogue_provider_counts() -> dict[int, int]:
-    """Municipality id → number of providers in its catalogue, in one query."""
-    return contracted_provider_counts()
-
-
 def catalogue_service_types(*, municipality: Municipality):
     """The services some provider in the municipality's catalogue offers."""
     return (
@@ -166,12 +158,3 @@ def catalogue_changed() -> None:
 def catalogue_cache_key(*parts) -> str:
     digest = hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:32]
     return f"catalogue:{catalogue_version()}:{digest}"
-
-
-# --- review ---
-
-
-def provider_list_for_catalogue(*, municipality):
-    """Public: the providers a citizen of `municipality` may choose — an active contract with
-    it (the in-house provider has one too); suspended and terminated contracts are hidden."""
-    return provider_list_contracted(municipality=municipality).order_by("name")

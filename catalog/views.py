@@ -18,6 +18,7 @@ from django.views.generic import TemplateView
 from weasyprint import HTML
 
 from lov_portal.core.selectors import municipality_list
+from providers.selectors import contracted_provider_counts
 
 from .fields import comparison_rows, entry_fields, print_cells
 from .filters import Order
@@ -30,7 +31,6 @@ from .selectors import (
     catalogue_entry_get,
     catalogue_in_house,
     catalogue_municipality_get,
-    catalogue_provider_counts,
     catalogue_search,
     catalogue_service_types,
 )
@@ -49,7 +49,7 @@ class CatalogHomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        counts = catalogue_provider_counts()
+        counts = contracted_provider_counts()
         context["municipalities"] = [(m, counts.get(m.pk, 0)) for m in municipality_list()]
         return context
 
@@ -155,13 +155,13 @@ class PrintMixin(MunicipalityMixin):
         sections = []
         if form.is_valid():
             area = form.cleaned_data["area"]
+            in_area = [
+                (e, print_cells(e))
+                for e in catalogue_all(municipality=self.municipality)
+                if area in e.areas
+            ]
             for service in form.cleaned_data["services"]:
-                matching = [
-                    e
-                    for e in catalogue_all(municipality=self.municipality)
-                    if service in e.services and area in e.areas
-                ]
-                sections.append((service, [(e, print_cells(e)) for e in matching]))
+                sections.append((service, [row for row in in_area if service in row[0].services]))
         return form, sections
 
     def print_context(self):

@@ -3,21 +3,46 @@
 A missing object and one the user may not see give the same 404.
 """
 
-from django.db.models import Q, QuerySet
+from datetime import timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from lov_portal.accounts.constants import Role
+from lov_portal.accounts.models import RoleAssignment, User
+from lov_portal.core.models import Cooperation, Municipality
 from lov_portal.permissions import user_scope
 
-from .constants import ApplicationStatus
-from .models import Application, ApplicationMunicipality, Provider
+from .constants import (
+    ApplicationStatus,
+    ContractEventKind,
+    ContractStatus,
+    DecisionStatus,
+    RequestStatus,
+    VersionStatus,
+)
+from .models import (
+    AdditionalService,
+    Answer,
+    Application,
+    ApplicationMunicipality,
+    Contract,
+    ContractEvent,
+    Document,
+    Language,
+    Provider,
+    RequestForApplications,
+    RequestVersion,
+    Requirement,
+    RequirementSection,
+    Specialisation,
+    StatusChange,
+)
 
 REVIEW_ROLES = (Role.BOARD_REVIEWER, Role.PROCUREMENT_OFFICER)
-
-
-def provider_list_in_house() -> QuerySet[Provider]:
-    """Each municipality's in-house provider: public information."""
-    return Provider.objects.filter(is_in_house=True).select_related("in_house_municipality")
 
 
 def provider_list_for_user(*, user) -> QuerySet[Provider]:
@@ -47,10 +72,7 @@ def application_list_for_user(*, user) -> QuerySet[Application]:
 
 
 def application_get_for_user(*, user, pk: int) -> Application:
-    try:
-        return application_list_for_user(user=user).get(pk=pk)
-    except Application.DoesNotExist as exc:
-        raise Http404 from exc
+    return get_object_or_404(application_list_for_user(user=user), pk=pk)
 
 
 def review_queue(*, user) -> QuerySet[Application]:
@@ -65,12 +87,11 @@ def review_queue(*, user) -> QuerySet[Application]:
 
 def decision_get_for_user(*, user, pk: int) -> ApplicationMunicipality:
     application_ids = application_list_for_user(user=user).values("pk")
-    try:
-        return ApplicationMunicipality.objects.select_related("application", "municipality").get(
-            pk=pk, application__in=application_ids
-        )
-    except ApplicationMunicipality.DoesNotExist as exc:
-        raise Http404 from exc
+    return get_object_or_404(
+        ApplicationMunicipality.objects.select_related("application", "municipality"),
+        pk=pk,
+        application__in=application_ids,
+    )
 
 
 EXPIRY_WARNING_DAYS = 30
@@ -80,10 +101,6 @@ def expiring_evidence(*, today, user=None, within_days: int = EXPIRY_WARNING_DAY
     """Answers whose evidence (insurance, tax certificate, IVO permit …) has expired or expires
     within `within_days`, for providers with a contract that is not terminated. With a user,
     only contracts in the municipalities the user reviews."""
-    from datetime import timedelta
-
-    from .constants import ContractStatus
-    from .models import Answer, Contract
 
     contracts = Contract.objects.exclude(status=ContractStatus.TERMINATED)
     if user is not None:
@@ -107,18 +124,12 @@ def expiring_evidence(*, today, user=None, within_days: int = EXPIRY_WARNING_DAY
 
 def contract_list_active(*, municipality) -> QuerySet:
     """Active contracts in a municipality: suspended and terminated ones are not shown."""
-    from .constants import ContractStatus
-    from .models import Contract
-
     return Contract.objects.filter(municipality=municipality, status=ContractStatus.ACTIVE)
 
 
 def provider_list_contracted(*, municipality) -> QuerySet[Provider]:
     """Every provider with an active contract in the municipality, in-house included, with what
     the catalogue shows prefetched (a constant number of queries however many providers)."""
-    from django.db.models import Exists, OuterRef, Prefetch
-
-    from .models import Language, Specialisation
 
     active = contract_list_active(municipality=municipality)
     return Provider.objects.filter(Exists(active.filter(provider=OuterRef("pk")))).prefetch_related(
@@ -140,20 +151,14 @@ def contract_taking_new_customers() -> Q:
 
 
 def language_list() -> QuerySet:
-    from .models import Language
-
     return Language.objects.all()
 
 
 def specialisation_list() -> QuerySet:
-    from .models import Specialisation
-
     return Specialisation.objects.all()
 
 
 def additional_service_list() -> QuerySet:
-    from .models import AdditionalService
-
     return AdditionalService.objects.all()
 
 
@@ -164,10 +169,6 @@ def contract_takes_new_customers(contract) -> bool:
 
 def contracted_provider_counts() -> dict[int, int]:
     """Municipality id → number of providers with an active contract there."""
-    from django.db.models import Count
-
-    from .constants import ContractStatus
-    from .models import Contract
 
     rows = (
         Contract.objects.filter(status=ContractStatus.ACTIVE)
@@ -182,16 +183,11 @@ def contracted_provider_counts() -> dict[int, int]:
 
 def provider_get_for_user(*, user, pk: int) -> Provider:
     """One of the providers the user works for; any other gives 404."""
-    try:
-        return provider_list_for_user(user=user).get(pk=pk)
-    except Provider.DoesNotExist as exc:
-        raise Http404 from exc
+    return get_object_or_404(provider_list_for_user(user=user), pk=pk)
 
 
 def colleague_list_for_user(*, user, provider: Provider):
     """The provider users of `provider` (which must be one of the user's own providers)."""
-    from lov_portal.accounts.models import RoleAssignment
-
     if provider.pk not in user_scope(user).provider_ids:
         raise Http404
     return (
@@ -202,12 +198,7 @@ def colleague_list_for_user(*, user, provider: Provider):
 
 
 def colleague_get_for_user(*, user, provider: Provider, pk: int):
-    from lov_portal.accounts.models import RoleAssignment
-
-    try:
-        return colleague_list_for_user(user=user, provider=provider).get(pk=pk)
-    except RoleAssignment.DoesNotExist as exc:
-        raise Http404 from exc
+    return get_object_or_404(colleague_list_for_user(user=user, provider=provider), pk=pk)
 
 
 def provider_logo_get(*, pk: int) -> Provider:
@@ -220,8 +211,6 @@ def provider_logo_get(*, pk: int) -> Provider:
 
 def invited_user_get(*, pk) -> object | None:
     """A provider user who has been invited and not yet chosen a password, or None."""
-    from lov_portal.accounts.models import User
-
     user = (
         User.objects.filter(pk=pk, is_active=True, role_assignments__role=Role.PROVIDER_USER)
         .distinct()
@@ -243,8 +232,6 @@ def _managed_requests(user) -> Q:
 
 
 def request_list_for_user(*, user) -> QuerySet:
-    from .models import RequestForApplications
-
     managed = RequestForApplications.objects.filter(_managed_requests(user)).values("pk")
     return (
         RequestForApplications.objects.filter(pk__in=managed)
@@ -254,51 +241,35 @@ def request_list_for_user(*, user) -> QuerySet:
 
 
 def request_get_for_user(*, user, pk: int):
-    from .models import RequestForApplications
-
-    try:
-        return request_list_for_user(user=user).get(pk=pk)
-    except RequestForApplications.DoesNotExist as exc:
-        raise Http404 from exc
+    return get_object_or_404(request_list_for_user(user=user), pk=pk)
 
 
 def request_version_get_for_user(*, user, pk: int):
-    from .models import RequestVersion
-
-    try:
-        return RequestVersion.objects.select_related("request").get(
-            pk=pk, request__in=request_list_for_user(user=user).values("pk")
-        )
-    except RequestVersion.DoesNotExist as exc:
-        raise Http404 from exc
+    return get_object_or_404(
+        RequestVersion.objects.select_related("request"),
+        pk=pk,
+        request__in=request_list_for_user(user=user).values("pk"),
+    )
 
 
 def requirement_section_get_for_user(*, user, pk: int):
-    from .models import RequirementSection
-
-    try:
-        return RequirementSection.objects.select_related("version__request").get(
-            pk=pk, version__request__in=request_list_for_user(user=user).values("pk")
-        )
-    except RequirementSection.DoesNotExist as exc:
-        raise Http404 from exc
+    return get_object_or_404(
+        RequirementSection.objects.select_related("version__request"),
+        pk=pk,
+        version__request__in=request_list_for_user(user=user).values("pk"),
+    )
 
 
 def requirement_get_for_user(*, user, pk: int):
-    from .models import Requirement
-
-    try:
-        return Requirement.objects.select_related("section__version__request").get(
-            pk=pk, section__version__request__in=request_list_for_user(user=user).values("pk")
-        )
-    except Requirement.DoesNotExist as exc:
-        raise Http404 from exc
+    return get_object_or_404(
+        Requirement.objects.select_related("section__version__request"),
+        pk=pk,
+        section__version__request__in=request_list_for_user(user=user).values("pk"),
+    )
 
 
 def request_owner_choices(*, user) -> tuple[QuerySet, QuerySet]:
     """The municipalities and cooperations a user may create a request for."""
-    from lov_portal.core.models import Cooperation, Municipality
-
     ids = user_scope(user).municipality_ids(Role.PROCUREMENT_OFFICER)
     municipalities = Municipality.objects.filter(pk__in=ids)
     cooperations = Cooperation.objects.filter(
@@ -311,43 +282,26 @@ def request_version_document_get(*, user, pk: int):
     """A version whose full request PDF the user may fetch: a published (or earlier published)
     version for anyone logged in with a role, a draft only for the owners' procurement
     officers."""
-    from .constants import VersionStatus
-    from .models import RequestVersion
-
     visible = ~Q(status=VersionStatus.DRAFT) | Q(
         request__in=request_list_for_user(user=user).values("pk")
     )
-    try:
-        return (
-            RequestVersion.objects.select_related("request")
-            .exclude(document="")
-            .filter(visible)
-            .get(pk=pk)
-        )
-    except RequestVersion.DoesNotExist as exc:
-        raise Http404 from exc
+    return get_object_or_404(
+        RequestVersion.objects.select_related("request").exclude(document="").filter(visible),
+        pk=pk,
+    )
 
 
 def request_published_get(*, pk: int):
     """A request open for applications, with its published version: public information (the
     announcement). Drafts and closed requests give 404."""
-    from .constants import RequestStatus, VersionStatus
-    from .models import RequestVersion
-
-    try:
-        return (
-            RequestVersion.objects.select_related(
-                "request__owner_municipality", "request__owner_cooperation"
-            )
-            .prefetch_related("service_types", "areas__municipality", "sections__requirements")
-            .get(
-                request__pk=pk,
-                request__status=RequestStatus.PUBLISHED,
-                status=VersionStatus.PUBLISHED,
-            )
-        )
-    except RequestVersion.DoesNotExist as exc:
-        raise Http404 from exc
+    return get_object_or_404(
+        RequestVersion.objects.select_related(
+            "request__owner_municipality", "request__owner_cooperation"
+        ).prefetch_related("service_types", "areas__municipality", "sections__requirements"),
+        request__pk=pk,
+        request__status=RequestStatus.PUBLISHED,
+        status=VersionStatus.PUBLISHED,
+    )
 
 
 # --- applications ---
@@ -355,9 +309,6 @@ def request_published_get(*, pk: int):
 
 def request_version_list_open() -> QuerySet:
     """The published versions of published requests: what a provider may apply to now."""
-    from .constants import RequestStatus, VersionStatus
-    from .models import RequestVersion
-
     return (
         RequestVersion.objects.filter(
             status=VersionStatus.PUBLISHED, request__status=RequestStatus.PUBLISHED
@@ -369,12 +320,7 @@ def request_version_list_open() -> QuerySet:
 
 
 def request_version_get_open(*, pk: int):
-    from .models import RequestVersion
-
-    try:
-        return request_version_list_open().get(pk=pk)
-    except RequestVersion.DoesNotExist as exc:
-        raise Http404 from exc
+    return get_object_or_404(request_version_list_open(), pk=pk)
 
 
 def application_list_for_provider_user(*, user) -> QuerySet[Application]:
@@ -385,24 +331,16 @@ def application_list_for_provider_user(*, user) -> QuerySet[Application]:
 
 
 def application_get_for_provider_user(*, user, pk: int) -> Application:
-    try:
-        return application_list_for_provider_user(user=user).get(pk=pk)
-    except Application.DoesNotExist as exc:
-        raise Http404 from exc
+    return get_object_or_404(application_list_for_provider_user(user=user), pk=pk)
 
 
 def document_get_for_user(*, user, pk: int):
     """A document, to a user of its provider or to a reviewer of an application that uses it
     as evidence (the applications `application_list_for_user` shows the user)."""
-    from .models import Document
-
     visible = Q(provider__in=user_scope(user).provider_ids) | Q(
         answers__application__in=application_list_for_user(user=user).values("pk")
     )
-    try:
-        return Document.objects.filter(visible).distinct().get(pk=pk)
-    except Document.DoesNotExist as exc:
-        raise Http404 from exc
+    return get_object_or_404(Document.objects.filter(visible).distinct(), pk=pk)
 
 
 # --- review ---
@@ -417,11 +355,6 @@ def application_history(*, application: Application) -> list:
     Each change gets a readable `label`, e.g. "Decision, Sotenäs: Awaiting decision → Approved".
 
     The caller has the application from application_get_for_user, so it is already scoped."""
-    from django.contrib.contenttypes.models import ContentType
-    from django.utils.translation import gettext as _
-
-    from .constants import DecisionStatus
-    from .models import StatusChange
 
     decisions = {d.pk: d for d in application.municipalities.select_related("municipality")}
     application_type = ContentType.objects.get_for_model(Application)
@@ -449,8 +382,6 @@ def application_history(*, application: Application) -> list:
 
 
 def _contracts():
-    from .models import Contract
-
     return Contract.objects.select_related("provider", "municipality").prefetch_related(
         "service_types", "areas"
     )
@@ -468,19 +399,12 @@ def contract_list_for_provider_user(*, user):
     return _contracts().filter(provider__in=user_scope(user).provider_ids)
 
 
-def _get_or_404(queryset, pk: int):
-    try:
-        return queryset.get(pk=pk)
-    except queryset.model.DoesNotExist as exc:
-        raise Http404 from exc
-
-
 def contract_get_for_municipal_user(*, user, pk: int):
-    return _get_or_404(contract_list_for_municipal_user(user=user), pk)
+    return get_object_or_404(contract_list_for_municipal_user(user=user), pk=pk)
 
 
 def contract_get_for_provider_user(*, user, pk: int):
-    return _get_or_404(contract_list_for_provider_user(user=user), pk)
+    return get_object_or_404(contract_list_for_provider_user(user=user), pk=pk)
 
 
 def provider_list_in_contract(*, contracts) -> QuerySet[Provider]:
@@ -502,16 +426,11 @@ def contract_list_serving(*, municipality, service_type, area=None) -> QuerySet:
 def contract_get_locked(*, pk: int):
     """The contract row, locked until the transaction ends: capacity is checked and taken
     under this lock, so two assessors cannot both take the last place."""
-    from .models import Contract
-
     return Contract.objects.select_for_update().get(pk=pk)
 
 
 def contract_ids_warned_since(*, since) -> set[int]:
     """Contracts with a warning on or after `since` (the random no-choice rule skips them)."""
-    from .constants import ContractEventKind
-    from .models import ContractEvent
-
     return set(
         ContractEvent.objects.filter(
             kind=ContractEventKind.WARNING, at__date__gte=since

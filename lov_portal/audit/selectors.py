@@ -1,5 +1,5 @@
 from django.db.models import QuerySet
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from lov_portal.permissions import is_system_admin
 
@@ -14,7 +14,4 @@ def audit_event_list(*, user) -> QuerySet[AuditEvent]:
 
 
 def audit_event_get(*, user, pk: int) -> AuditEvent:
-    try:
-        return audit_event_list(user=user).get(pk=pk)
-    except AuditEvent.DoesNotExist as exc:
-        raise Http404 from exc
+    return get_object_or_404(audit_event_list(user=user), pk=pk)

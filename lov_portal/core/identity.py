@@ -69,7 +69,3 @@ def parse_identity_number(value: str, *, today: datetime.date | None = None) -> 
         is_coordination_number=coordination,
         birth_date=birth_date,
     )
-
-
-def validate_identity_number(value: str) -> None:
-    parse_identity_number(value)

@@ -314,14 +314,8 @@ class RequirementAddView(SectionObjectMixin, DraftFormView):
         return _("New requirement in “%(section)s”") % {"section": self.get_object().title}
 
     def run(self, form):
-        data = form.cleaned_data
         services.requirement_add(
-            section=self.get_object(),
-            text=data["text"],
-            evidence_kind=data["evidence_kind"],
-            max_age_days=data["max_age_days"],
-            tracks_expiry=data["tracks_expiry"],
-            actor=self.request.user,
+            section=self.get_object(), actor=self.request.user, **form.cleaned_data
         )
         return _("The requirement was added.")
 
@@ -335,22 +329,11 @@ class RequirementEditView(RequirementObjectMixin, DraftFormView):
 
     def get_initial(self):
         requirement = self.get_object()
-        return {
-            "text": requirement.text,
-            "evidence_kind": requirement.evidence_kind,
-            "max_age_days": requirement.max_age_days,
-            "tracks_expiry": requirement.tracks_expiry,
-        }
+        return {name: getattr(requirement, name) for name in RequirementForm.base_fields}
 
     def run(self, form):
-        data = form.cleaned_data
         services.requirement_update(
-            requirement=self.get_object(),
-            text=data["text"],
-            evidence_kind=data["evidence_kind"],
-            max_age_days=data["max_age_days"],
-            tracks_expiry=data["tracks_expiry"],
-            actor=self.request.user,
+            requirement=self.get_object(), actor=self.request.user, **form.cleaned_data
         )
         return _("The requirement was saved.")
 

@@ -394,3 +394,28 @@ def test_assessor_workspace_lists_unconfirmed_orders_and_links_the_catalogue(cli
     page = client.get(reverse("assessments:decision_detail", args=[decision.pk])).content.decode()
     area = decision.citizen.area_id
     assert f"/katalog/1435/utskrift/?area={area}&amp;services=hemtjanst-omvardnad" in page
+
+
+def test_a_refused_choice_is_shown_at_its_form_on_the_decision_page(client, db):
+    s = build(capacity=1)
+    services.choice_record(
+        decision=decided(s),
+        service_type=s["care"],
+        provider=s["first"],
+        chosen_on=TODAY,
+        actor=s["assessor"],
+    )
+    decision = decided(s, number="20170101-2393")
+    client.force_login(s["assessor"])
+    prefix = f"choice-{s['care'].pk}"
+    response = client.post(
+        reverse("assessments:choice_record", args=[decision.pk, decision.services.get().pk]),
+        {
+            f"{prefix}-provider": s["first"].pk,
+            f"{prefix}-helped_by": "self",
+            f"{prefix}-chosen_on": "2026-11-23",
+        },
+    )
+    assert response.status_code == 200
+    assert "Alfa Omsorg AB har inte plats för fler kunder just nu." in response.content.decode()
+    assert not Order.objects.filter(decision=decision).exists()

@@ -6,10 +6,10 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from catalog.selectors import provider_list_for_catalogue
 from lov_portal.accounts.constants import Role
 from providers.constants import ContractEventKind, ContractStatus
 from providers.models import Contract, ContractEvent
+from providers.selectors import provider_list_contracted
 from tests.factories import ContractFactory, MunicipalityFactory, ProviderFactory, user_with_role
 from tests.providers.conftest import decided_application
 
@@ -75,7 +75,7 @@ _PREFIX = {"suspended": "suspend", "active": "reactivate", "terminated": "termin
 
 def _catalogue_names(client, municipality):
     """The providers the public catalogue data of `municipality` lists."""
-    names = [p.name for p in provider_list_for_catalogue(municipality=municipality)]
+    names = [p.name for p in provider_list_contracted(municipality=municipality).order_by("name")]
     page = client.get(reverse("catalog:list", args=[municipality.code])).content.decode()
     assert all(name in page for name in names)
     return names
