@@ -83,6 +83,9 @@ clean:
 	find . -name '*.mo' -path '*/locale/*' -delete
 
 # Benchmarks on PostgreSQL (BENCH_DATABASE_URL, default a database lov_portal_bench on
-# 127.0.0.1): each prints its figures and a `name: ratio` line.
+# 127.0.0.1; the invoice run's BENCH_INVOICE_DATABASE_URL, default lov_portal_bench_invoice,
+# and its Celery workers on BENCH_REDIS_URL, default redis://127.0.0.1:6379/14):
+# each prints its figures and a `name: ratio` line. See bench/README.md.
 bench: install translations
 	$(PY) -m bench.catalog
+	$(PY) -m bench.invoice_run

@@ -62,3 +62,15 @@ ORDER_TRANSITIONS = {
 
 # Active orders count against the provider's capacity ceiling.
 ACTIVE_ORDER_STATUSES = (OrderStatus.SENT, OrderStatus.CONFIRMED)
+
+
+class ChangeReason(models.TextChoices):
+    """Why a citizen changed provider (byte av utförare). No reason is needed by law; the
+    citizen may decline to give one. Counted in the board's statistics."""
+
+    DISSATISFIED = "dissatisfied", _("Dissatisfied with the provider")
+    MOVED = "moved", _("Moved within the municipality")
+    PROVIDER_STOPPED = "provider_stopped", _("The provider stopped or can no longer serve")
+    NEEDS_CHANGED = "needs_changed", _("Changed needs or wishes (e.g. language)")
+    OTHER = "other", _("Other reason")
+    NOT_STATED = "not_stated", _("No reason given (none is needed)")

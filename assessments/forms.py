@@ -7,7 +7,7 @@ from lov_portal.core.identity import parse_identity_number
 from lov_portal.core.selectors import service_type_list
 from lov_portal.core.validators import validate_postal_code
 
-from .constants import ContactRelation, GrantUnit, HelpedBy, LegalBasis
+from .constants import ChangeReason, ContactRelation, GrantUnit, HelpedBy, LegalBasis
 
 
 class IdentityNumberField(forms.CharField):
@@ -129,15 +129,44 @@ class ChoiceForm(forms.Form):
     helped_by = forms.ChoiceField(label=_("Who helped choose"), choices=HelpedBy.choices)
     chosen_on = forms.DateField(label=_("Date of the choice"), widget=DateInput())
 
-    def __init__(self, *args, providers, service, **kwargs):
+    change_reason = forms.ChoiceField(
+        label=_("Reason for changing provider"),
+        choices=[("", "---------"), *ChangeReason.choices],
+        help_text=_("The citizen needs no reason to change; then choose “No reason given”."),
+    )
+    change_reason_text = forms.CharField(
+        label=_("The reason in the citizen's words (optional)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when the reason is “Other reason”. No sensitive details."),
+    )
+
+    def __init__(self, *args, providers, service, is_change=False, **kwargs):
+        """is_change: the citizen already has a provider for this service, so this choice is a
+        change of provider and its reason is asked for."""
         kwargs.setdefault("prefix", f"choice-{service.pk}")
         super().__init__(*args, **kwargs)
         self.service = service
+        self.is_change = is_change
         self.providers = {p.pk: p for p in providers}
         self.fields["provider"].choices = [("", "---------")] + [(p.pk, p.name) for p in providers]
+        if not is_change:
+            del self.fields["change_reason"]
+            del self.fields["change_reason_text"]
 
     def clean_provider(self):
         return self.providers[self.cleaned_data["provider"]]
+
+    def clean(self):
+        data = super().clean()
+        if (
+            self.is_change
+            and data.get("change_reason") == ChangeReason.OTHER
+            and not data.get("change_reason_text", "").strip()
+        ):
+            self.add_error("change_reason_text", _("Say in a few words what the reason is."))
+        return data
 
 
 class OrderConfirmForm(forms.Form):

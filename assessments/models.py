@@ -8,7 +8,15 @@ from lov_portal.core.constants import NoChoiceRule
 from lov_portal.core.identity import parse_identity_number
 from lov_portal.core.validators import validate_postal_code
 
-from .constants import ContactRelation, DecisionStatus, GrantUnit, HelpedBy, LegalBasis, OrderStatus
+from .constants import (
+    ChangeReason,
+    ContactRelation,
+    DecisionStatus,
+    GrantUnit,
+    HelpedBy,
+    LegalBasis,
+    OrderStatus,
+)
 
 
 class Citizen(models.Model):
@@ -229,6 +237,13 @@ class Choice(models.Model):
         blank=True,
         help_text=_("Set when the citizen did not choose and the rule picked the provider."),
     )
+    # Asked only when the choice changes the citizen's provider for the service.
+    change_reason = models.CharField(
+        _("reason for the change"), max_length=20, choices=ChangeReason.choices, blank=True
+    )
+    change_reason_text = models.CharField(
+        _("reason for the change, in the citizen's words"), max_length=500, blank=True
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -278,6 +293,11 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service_type} – {self.provider}"
+
+    @property
+    def reference(self) -> str:
+        """The order reference providers put on their visits (billing matches on it)."""
+        return f"B{self.pk}"
 
     @property
     def municipality_ids(self) -> set[int]:

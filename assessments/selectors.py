@@ -3,9 +3,11 @@
 A missing citizen and one in another municipality give the same 404. Views log every read of
 a citizen's data (`audit_log`)."""
 
-from datetime import timedelta
+from calendar import monthrange
+from datetime import date, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import ExtractMonth
 from django.shortcuts import get_object_or_404
 
 from lov_portal.accounts.constants import Role
@@ -14,7 +16,7 @@ from lov_portal.permissions import user_scope
 from providers.selectors import contract_list_serving
 
 from .constants import ACTIVE_ORDER_STATUSES, DecisionStatus, OrderStatus
-from .models import Citizen, Decision, Order
+from .models import Choice, Citizen, Decision, Order
 
 
 def citizen_list_for_user(*, user) -> QuerySet[Citizen]:
@@ -31,6 +33,17 @@ def citizen_find_for_user(*, user, identity_number: str) -> Citizen | None:
     raises ValidationError. A citizen of another municipality is not revealed."""
     number = parse_identity_number(identity_number)
     return citizen_list_for_user(user=user).filter(identity_number=number.digits).first()
+
+
+def citizen_find_in_municipality(*, municipality_id: int, identity_number: str) -> Citizen | None:
+    """The citizen with this number in one municipality's register, or None; for other roles'
+    services that link a record to a citizen (e.g. a complaint a quality officer registers).
+    The caller checks its own permission on the municipality and audits the read. A malformed
+    number raises ValidationError."""
+    number = parse_identity_number(identity_number)
+    return Citizen.objects.filter(
+        municipality_id=municipality_id, identity_number=number.digits
+    ).first()
 
 
 def citizen_shows_address(*, user, citizen: Citizen) -> bool:
@@ -106,3 +119,185 @@ def workspace_for_assessor(*, user, today) -> dict:
         .select_related("decision__citizen", "provider", "service_type")
         .order_by("created_at")[:WORKSPACE_ROWS],
     }
+
+
+def order_list_for_invoicing(*, municipality_id: int, first, last) -> QuerySet[Order]:
+    """Orders of the municipality's citizens that the provider had started and that were
+    active on some day between `first` and `last` (for the monthly invoice run)."""
+    return Order.objects.filter(
+        decision__citizen__municipality_id=municipality_id,
+        status__in=[OrderStatus.CONFIRMED, OrderStatus.ENDED],
+        starts_on__isnull=False,
+        starts_on__lte=last,
+    ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=first))
+
+
+def order_map_for_provider(*, provider, pks) -> dict[int, Order]:
+    """The provider's own orders among `pks`, by id, with their citizens (for matching
+    delivered visits to orders)."""
+    return (
+        Order.objects.filter(provider=provider, pk__in=pks)
+        .select_related("decision__citizen")
+        .in_bulk()
+    )
+
+
+def order_rows_for_invoicing(*, municipality_id: int, first, last, provider_id: int) -> list[dict]:
+    """One provider's orders active in the month as plain rows with what the invoice run needs
+    (no model instances: a large provider has tens of thousands)."""
+    return list(
+        order_list_for_invoicing(municipality_id=municipality_id, first=first, last=last)
+        .filter(provider_id=provider_id)
+        .order_by("pk")
+        .values(
+            "pk",
+            "service_type_id",
+            "contract_id",
+            "granted_hours",
+            "unit",
+            "starts_on",
+            "requested_start",
+            "ends_on",
+            service_name=F("service_type__name"),
+            request_id=F("contract__request_id"),
+            citizen_id=F("decision__citizen_id"),
+            zone=F("decision__citizen__area__rate_zone"),
+        )
+    )
+
+
+# --- Board statistics (read by the quality follow-up app) -----------------------------------
+
+
+def _choice_events(*, municipality_id: int, year: int) -> QuerySet[Choice]:
+    """The choices of the municipality's citizens made in `year` that gave the citizen a new
+    provider for the service, each with `previous_provider`: the provider of the citizen's
+    previous choice for the same service (by date of choice, then creation), or None.
+
+    A choice of the provider the citizen already had (the copy a new decision version makes,
+    or choosing the same provider again) is not an event and is left out."""
+    previous = (
+        Choice.objects.filter(
+            decision__citizen_id=OuterRef("decision__citizen_id"),
+            service_type_id=OuterRef("service_type_id"),
+        )
+        .filter(
+            Q(chosen_on__lt=OuterRef("chosen_on"))
+            | Q(chosen_on=OuterRef("chosen_on"), pk__lt=OuterRef("pk"))
+        )
+        .order_by("-chosen_on", "-pk")
+        .values("provider_id")[:1]
+    )
+    return (
+        Choice.objects.filter(
+            decision__citizen__municipality_id=municipality_id, chosen_on__year=year
+        )
+        .annotate(previous_provider=Subquery(previous, output_field=IntegerField()))
+        .filter(
+            Q(previous_provider__isnull=True)
+            | Q(previous_provider__lt=F("provider_id"))
+            | Q(previous_provider__gt=F("provider_id"))
+        )
+    )
+
+
+def _citizens_per_month(choices: QuerySet[Choice]) -> dict[int, int]:
+    """Distinct citizens per month of the choice, and in the whole year (key 0)."""
+    result = {
+        row["month"]: row["n"]
+        for row in choices.annotate(month=ExtractMonth("chosen_on"))
+        .values("month")
+        .annotate(n=Count("decision__citizen_id", distinct=True))
+        .order_by()
+    }
+    result[0] = choices.aggregate(n=Count("decision__citizen_id", distinct=True))["n"]
+    return result
+
+
+def choice_statistics(*, municipality_id: int, year: int) -> dict:
+    """The board's figures on choices of the municipality's citizens in `year`, per month of
+    the date of the choice (key 0: the whole year), grouped in SQL:
+
+    - chose: distinct citizens who chose a provider themselves for a service they had no
+      provider for before;
+    - no_choice: distinct citizens given a provider by the no-choice alternative;
+    - changes: choices by the citizen of another provider than the one they had for the
+      service (changes of provider), and changes_by_reason: the same per stated reason
+      ("" where none was recorded)."""
+    events = _choice_events(municipality_id=municipality_id, year=year)
+    own = events.filter(no_choice_rule="")
+    changes = own.filter(previous_provider__isnull=False)
+    change_counts = {
+        row["month"]: row["n"]
+        for row in changes.annotate(month=ExtractMonth("chosen_on"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    change_counts[0] = sum(change_counts.values())
+    by_reason: dict[str, dict[int, int]] = {}
+    for row in (
+        changes.annotate(month=ExtractMonth("chosen_on"))
+        .values("change_reason", "month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        months = by_reason.setdefault(row["change_reason"], {0: 0})
+        months[row["month"]] = row["n"]
+        months[0] += row["n"]
+    return {
+        "chose": _citizens_per_month(own.filter(previous_provider__isnull=True)),
+        "no_choice": _citizens_per_month(events.exclude(no_choice_rule="")),
+        "changes": change_counts,
+        "changes_by_reason": by_reason,
+    }
+
+
+def active_order_counts(*, municipality_id: int, year: int, until) -> list[dict]:
+    """Orders of the municipality's citizens per provider that were active (started, as the
+    provider confirmed, and not ended) at the end of each month of `year` up to `until` (for
+    the month of `until`: on that day), and on some day of the year up to `until` (key 0).
+    One grouped query with a conditional count per month.
+
+    [{"provider_id", "name", "is_in_house", "months": {month: n, ..., 0: n}}] by name."""
+    first = date(year, 1, 1)
+    last = min(date(year, 12, 31), until)
+    if last < first:
+        return []
+    counts = {}
+    for month in range(1, last.month + 1):
+        day = min(date(year, month, monthrange(year, month)[1]), last)
+        counts[f"m{month}"] = Count(
+            "pk", filter=Q(starts_on__lte=day) & (Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+        )
+    rows = (
+        Order.objects.filter(
+            decision__citizen__municipality_id=municipality_id,
+            starts_on__isnull=False,
+            starts_on__lte=last,
+        )
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=first))
+        .values("provider_id", name=F("provider__name"), is_in_house=F("provider__is_in_house"))
+        .annotate(year_total=Count("pk"), **counts)
+        .order_by("name", "provider_id")
+    )
+    return [
+        {
+            "provider_id": row["provider_id"],
+            "name": row["name"],
+            "is_in_house": row["is_in_house"],
+            "months": {
+                0: row["year_total"],
+                **{m: row[f"m{m}"] for m in range(1, last.month + 1)},
+            },
+        }
+        for row in rows
+    ]
+
+
+def citizen_number_taken(*, identity_number: str) -> bool:
+    """Whether a citizen with this number is registered anywhere (for idempotent demo data;
+    never shown to a user, who sees only their own municipality's citizens)."""
+    return Citizen.objects.filter(
+        identity_number=parse_identity_number(identity_number).digits
+    ).exists()

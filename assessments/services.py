@@ -27,6 +27,7 @@ from .constants import (
     ACTIVE_ORDER_STATUSES,
     DECISION_TRANSITIONS,
     ORDER_TRANSITIONS,
+    ChangeReason,
     DecisionStatus,
     GrantUnit,
     HelpedBy,
@@ -400,10 +401,15 @@ def choice_record(
     actor,
     helped_by: str = HelpedBy.SELF,
     no_choice_rule: str = "",
+    change_reason: str = "",
+    change_reason_text: str = "",
 ) -> Order:
     """Record the citizen's choice of provider for a granted service and order it. A provider
     already ordered for the service is changed: its order ends CHANGE_OF_PROVIDER_DAYS after the
-    choice and the new one starts the day after."""
+    choice and the new one starts the day after. The reason for a change (optional: none is
+    needed) is kept only on a change."""
+    if change_reason and change_reason not in ChangeReason.values:
+        raise ValidationError({"change_reason": _("Choose a reason from the list.")}, code="reason")
     decision = Decision.objects.select_for_update().select_related("citizen").get(pk=decision.pk)
     _require_decision(actor, decision)
     if decision.status != DecisionStatus.DECIDED:
@@ -446,6 +452,8 @@ def choice_record(
             comment="change of provider",
         )
         start = ends_on + timedelta(days=1)
+    else:
+        change_reason = change_reason_text = ""
     choice = Choice.objects.create(
         decision=decision,
         service_type=service_type,
@@ -453,6 +461,8 @@ def choice_record(
         chosen_on=chosen_on,
         helped_by=helped_by,
         no_choice_rule=no_choice_rule,
+        change_reason=change_reason,
+        change_reason_text=change_reason_text.strip(),
         recorded_by=actor,
     )
     order = Order.objects.create(

@@ -310,18 +310,19 @@ class DecisionDetailView(DecisionMixin, TemplateView):
             return rows
         for granted in self.decision.services.select_related("service_type"):
             service = granted.service_type
-            form = ChoiceForm(
-                providers=choice_providers_for(decision=self.decision, service_type=service),
-                service=service,
-                initial={"chosen_on": timezone.localdate()},
-            )
-            if bound_form is not None and bound_form.service == service:
-                form = bound_form
             current = (
                 order_list_active(citizen=self.citizen, service_type=service)
                 .select_related("provider", "choice")
                 .first()
             )
+            form = ChoiceForm(
+                providers=choice_providers_for(decision=self.decision, service_type=service),
+                service=service,
+                is_change=current is not None,
+                initial={"chosen_on": timezone.localdate()},
+            )
+            if bound_form is not None and bound_form.service == service:
+                form = bound_form
             rows.append((granted, current, form))
         return rows
 
@@ -421,6 +422,7 @@ class ChoiceRecordView(DecisionDetailView):
             request.POST,
             providers=choice_providers_for(decision=self.decision, service_type=service),
             service=service,
+            is_change=order_list_active(citizen=self.citizen, service_type=service).exists(),
         )
         if form.is_valid():
             try:

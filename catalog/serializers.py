@@ -8,7 +8,31 @@ from .selectors import CatalogueEntry
 API_VERSION = "1.0"
 
 
-def entry_as_json(entry: CatalogueEntry) -> dict:
+def quality_as_json(figures) -> list[dict]:
+    """Published survey results only (never fewer than 5 answers: followup.selectors)."""
+    return [
+        {
+            "indicator": f.indicator.code,
+            "name": f.indicator.name,
+            "unit": f.indicator.unit,
+            "service": f.service_name,
+            "year": f.year,
+            "value": str(f.value),
+            "respondents": f.respondents,
+            "municipality_average": None if f.average is None else str(f.average),
+        }
+        for f in figures
+    ]
+
+
+def quality_as_text(figures) -> str:
+    return " | ".join(
+        f"{f.indicator.code} {f.year}: {str(f.value).replace('.', ',')} ({f.respondents})"
+        for f in figures
+    )
+
+
+def entry_as_json(entry: CatalogueEntry, quality=()) -> dict:
     provider = entry.provider
     return {
         "id": provider.pk,
@@ -38,6 +62,7 @@ def entry_as_json(entry: CatalogueEntry) -> dict:
             "postal_code": provider.postal_code,
             "city": provider.city,
         },
+        "quality": quality_as_json(quality),
     }
 
 
@@ -59,10 +84,11 @@ CSV_COLUMNS = [
     "adress",
     "postnummer",
     "ort",
+    "kvalitet",
 ]
 
 
-def entry_as_csv_row(entry: CatalogueEntry) -> list:
+def entry_as_csv_row(entry: CatalogueEntry, quality=()) -> list:
     provider = entry.provider
     return [
         provider.pk,
@@ -84,4 +110,5 @@ def entry_as_csv_row(entry: CatalogueEntry) -> list:
         provider.street_address,
         provider.postal_code,
         provider.city,
+        quality_as_text(quality),
     ]

@@ -17,6 +17,7 @@ from django.views import View
 from django.views.generic import TemplateView
 from weasyprint import HTML
 
+from followup.selectors import published_quality, published_quality_rows
 from lov_portal.core.selectors import municipality_list
 from providers.selectors import contracted_provider_counts
 
@@ -120,7 +121,14 @@ class CatalogueProviderView(MunicipalityMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         entry = catalogue_entry_get(municipality=self.municipality, pk=kwargs["pk"])
-        context.update(entry=entry, fields=entry_fields(entry))
+        quality = published_quality_rows(
+            municipality_id=self.municipality.pk, provider_ids=[entry.pk]
+        )
+        context.update(
+            entry=entry,
+            fields=entry_fields(entry),
+            quality=[(indicator, figures[0]) for indicator, figures in quality],
+        )
         return context
 
 
@@ -139,7 +147,10 @@ class CatalogueCompareView(MunicipalityMixin, TemplateView):
             entries = catalogue_entries(
                 municipality=self.municipality, ids=form.cleaned_data["provider"]
             )
-        context.update(form=form, entries=entries, rows=comparison_rows(entries))
+        quality = published_quality_rows(
+            municipality_id=self.municipality.pk, provider_ids=[e.pk for e in entries]
+        )
+        context.update(form=form, entries=entries, rows=comparison_rows(entries), quality=quality)
         return context
 
 
@@ -205,6 +216,10 @@ class CatalogueJsonView(MunicipalityMixin, View):
     """Open data: the catalogue as JSON (documented in docs/api/catalogue.md)."""
 
     def get(self, request, *args, **kwargs):
+        entries = catalogue_all(municipality=self.municipality)
+        quality = published_quality(
+            municipality_id=self.municipality.pk, provider_ids=[e.pk for e in entries]
+        )
         with translation.override("sv"):
             data = {
                 "api_version": API_VERSION,
@@ -214,9 +229,7 @@ class CatalogueJsonView(MunicipalityMixin, View):
                     "no_choice_rule": self.municipality.no_choice_rule,
                 },
                 "generated_at": timezone.now().isoformat(timespec="seconds"),
-                "providers": [
-                    entry_as_json(e) for e in catalogue_all(municipality=self.municipality)
-                ],
+                "providers": [entry_as_json(e, quality.get(e.pk, ())) for e in entries],
             }
         response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
         response["Access-Control-Allow-Origin"] = "*"
@@ -232,7 +245,11 @@ class CatalogueCsvView(MunicipalityMixin, View):
         response.write("\ufeff")  # Excel opens UTF-8 with å, ä, ö correctly
         writer = csv.writer(response, delimiter=";")
         writer.writerow(CSV_COLUMNS)
+        entries = catalogue_all(municipality=self.municipality)
+        quality = published_quality(
+            municipality_id=self.municipality.pk, provider_ids=[e.pk for e in entries]
+        )
         with translation.override("sv"):
-            for entry in catalogue_all(municipality=self.municipality):
-                writer.writerow(entry_as_csv_row(entry))
+            for entry in entries:
+                writer.writerow(entry_as_csv_row(entry, quality.get(entry.pk, ())))
         return response

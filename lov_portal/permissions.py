@@ -166,8 +166,41 @@ PERMISSIONS: dict[str, rules.Predicate] = {
     & is_allowed_protected_address,
     # Compensation and invoicing
     "billing.access_finance": has_municipal_role(Role.FINANCE_OFFICER),
+    # Start, follow, approve and correct invoice runs (object: the run or the municipality).
+    "billing.manage_runs": has_municipal_role(Role.FINANCE_OFFICER),
+    # See an invoice basis (object: the basis): the municipality's finance officers and the
+    # provider it pays.
+    "billing.view_basis": has_municipal_role(Role.FINANCE_OFFICER) | is_provider_user,
+    # Dispute a line of one's own preliminary basis (object: the line).
+    "billing.dispute_line": is_provider_user,
+    # Rates and compensation rules of a municipality (object: the rate or rules).
+    "billing.manage_rates": has_municipal_role(Role.FINANCE_OFFICER),
+    # Report performed time, see and edit one's visits and API tokens (object: a visit,
+    # a delivery or a token, by its provider_id).
+    "billing.report_visits": is_provider_user,
     # Quality follow-up
     "followup.access_quality": has_municipal_role(Role.QUALITY_OFFICER),
+    # Survey results, imports and own surveys of a municipality (object: the result, import
+    # or survey).
+    "followup.manage_surveys": has_municipal_role(Role.QUALITY_OFFICER),
+    # Plan and record follow-up visits and their findings, accept or return action plans
+    # (object: the visit or finding; a visit shared with a cooperation belongs to all of its
+    # municipalities).
+    "followup.manage_visits": has_municipal_role(Role.QUALITY_OFFICER),
+    # The provider's side of a finding: see it and answer with an action plan (object: the
+    # finding, by its provider_id).
+    "followup.answer_finding": is_provider_user,
+    # Register, handle and close complaints, deviations and Lex Sarah cases (object: the case).
+    "followup.handle_case": has_municipal_role(Role.QUALITY_OFFICER),
+    # A provider's view of the cases about itself, its statement, and its own deviation and
+    # Lex Sarah reports (object: the case, by its provider_id).
+    "followup.provider_case": is_provider_user,
+    # Quality reports of a municipality or cooperation (object: the report).
+    "followup.manage_reports": has_municipal_role(Role.QUALITY_OFFICER),
+    # The board's statistics per municipality and month (object: the municipality).
+    "followup.view_statistics": has_municipal_role(
+        Role.BOARD_REVIEWER, Role.QUALITY_OFFICER, Role.MUNICIPAL_ADMIN
+    ),
 }
 
 for _name, _predicate in PERMISSIONS.items():

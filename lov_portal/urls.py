@@ -28,7 +28,11 @@ urlpatterns = [
     path("bistand/", include("assessments.urls")),
     path("utforarportal/bestallningar/", include("assessments.provider_urls")),
     path("ersattning/", include("billing.urls")),
+    path("utforarportal/tid/", include("billing.provider_urls")),
+    path("api/v1/", include("billing.api_urls")),
     path("uppfoljning/", include("followup.urls")),
+    path("utforarportal/uppfoljning/", include("followup.provider_urls")),
+    path("", include("followup.public_urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -104,6 +104,9 @@ class Provider(models.Model):
     city = models.CharField(_("city"), max_length=100, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("telephone"), max_length=30, blank=True)
+    bankgiro = models.CharField(
+        _("bankgiro"), max_length=9, blank=True, help_text=_("For payment, e.g. 5050-1055.")
+    )
     website = models.URLField(_("website"), blank=True)
     # The profile the catalogue shows, in the same fields for every provider.
     presentation = models.TextField(_("presentation"), blank=True)

@@ -6,7 +6,20 @@ A missing object and one the user may not see give the same 404.
 from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    When,
+)
+from django.db.models.functions import ExtractMonth, TruncDate
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -21,6 +34,7 @@ from .constants import (
     ContractEventKind,
     ContractStatus,
     DecisionStatus,
+    PaymentBasis,
     RequestStatus,
     VersionStatus,
 )
@@ -436,3 +450,164 @@ def contract_ids_warned_since(*, since) -> set[int]:
             kind=ContractEventKind.WARNING, at__date__gte=since
         ).values_list("contract_id", flat=True)
     )
+
+
+def payment_basis_for_requests(*, request_ids) -> dict:
+    """Granted or performed time for each request for applications, as its published version
+    (else its latest) says, in one query. A contract without a request (the in-house
+    provider's; key None) is paid on performed time."""
+    result = {None: PaymentBasis.PERFORMED_TIME}
+    versions = (
+        RequestVersion.objects.filter(request_id__in=[i for i in request_ids if i is not None])
+        .order_by(
+            "request_id", Case(When(status=VersionStatus.PUBLISHED, then=0), default=1), "-number"
+        )
+        .values_list("request_id", "payment_basis")
+    )
+    for request_id, basis in versions:
+        result.setdefault(request_id, basis)
+    return result
+
+
+def provider_list_by_ids(*, ids) -> QuerySet[Provider]:
+    """Providers by id, for system work that was handed ids (e.g. a Celery task)."""
+    return Provider.objects.filter(pk__in=ids).order_by("pk")
+
+
+# --- For quality follow-up: which providers may be followed up, and their contract's checklist --
+
+
+def provider_list_active_in(*, municipality_ids) -> QuerySet[Provider]:
+    """Providers with an active contract in one of the municipalities (in-house included)."""
+    active = Contract.objects.filter(
+        municipality__in=municipality_ids, status=ContractStatus.ACTIVE
+    )
+    return Provider.objects.filter(Exists(active.filter(provider=OuterRef("pk")))).order_by("name")
+
+
+def contract_active_get(*, municipality, provider) -> Contract | None:
+    """The provider's active contract in the municipality (the latest, if several)."""
+    return (
+        Contract.objects.filter(
+            municipality=municipality, provider=provider, status=ContractStatus.ACTIVE
+        )
+        .select_related("request")
+        .order_by("-valid_from", "-pk")
+        .first()
+    )
+
+
+def contract_requirement_list(*, contract: Contract) -> list[Requirement]:
+    """The requirements a contract was made on: its request's published version's (else the
+    latest version's), in the order of the request. A contract without a request (in-house)
+    has none."""
+    if contract.request_id is None:
+        return []
+    version = (
+        RequestVersion.objects.filter(request_id=contract.request_id)
+        .order_by(Case(When(status=VersionStatus.PUBLISHED, then=0), default=1), "-number")
+        .first()
+    )
+    if version is None:
+        return []
+    return list(
+        Requirement.objects.filter(section__version=version)
+        .select_related("section")
+        .order_by("section__ordering", "section__pk", "ordering", "pk")
+    )
+
+
+# --- Board statistics (read by the quality follow-up app) -----------------------------------
+
+
+def _by_month(rows, key: str) -> dict[str, dict[int, int]]:
+    result: dict[str, dict[int, int]] = {}
+    for row in rows:
+        result.setdefault(row[key], {})[row["month"]] = row["n"]
+    return result
+
+
+def provider_decision_counts(*, municipality_id: int, year: int) -> dict[str, dict]:
+    """The municipality's board decisions in `year`: distinct providers approved and rejected
+    per month of the decision date, and in the whole year (key 0). Two grouped queries.
+
+    {"approved": {month: n, ..., 0: n}, "rejected": {...}}"""
+    decided = ApplicationMunicipality.objects.filter(
+        municipality_id=municipality_id,
+        status__in=[DecisionStatus.APPROVED, DecisionStatus.REJECTED],
+        decision_date__year=year,
+    )
+    result = _by_month(
+        decided.annotate(month=ExtractMonth("decision_date"))
+        .values("status", "month")
+        .annotate(n=Count("application__provider", distinct=True))
+        .order_by(),
+        "status",
+    )
+    for row in (
+        decided.values("status")
+        .annotate(n=Count("application__provider", distinct=True))
+        .order_by()
+    ):
+        result.setdefault(row["status"], {})[0] = row["n"]
+    return result
+
+
+def contract_event_counts(*, municipality_id: int, year: int, kinds) -> dict[str, dict]:
+    """Distinct providers whose contract with the municipality had an event of each kind
+    (e.g. suspension, termination) per month of the event (local time) in `year`, and in the
+    whole year (key 0). Two grouped queries."""
+    events = ContractEvent.objects.filter(
+        contract__municipality_id=municipality_id, kind__in=list(kinds), at__year=year
+    )
+    result = _by_month(
+        events.annotate(month=ExtractMonth("at"))
+        .values("kind", "month")
+        .annotate(n=Count("contract__provider", distinct=True))
+        .order_by(),
+        "kind",
+    )
+    for row in (
+        events.values("kind").annotate(n=Count("contract__provider", distinct=True)).order_by()
+    ):
+        result.setdefault(row["kind"], {})[0] = row["n"]
+    return result
+
+
+def application_handling_days(*, municipality_id: int, year: int) -> list[tuple[int, int]]:
+    """(month of the decision, days from the application's first submission to the board's
+    decision) for each decision (approval or rejection) of the municipality in `year`. The
+    days are computed in SQL; a municipality decides tens of applications a year, so the
+    caller may take the median of these rows. A decision dated before the submission (a
+    board decision registered afterwards) has no handling time and is left out."""
+    rows = (
+        ApplicationMunicipality.objects.filter(
+            municipality_id=municipality_id,
+            status__in=[DecisionStatus.APPROVED, DecisionStatus.REJECTED],
+            decision_date__year=year,
+            application__submitted_at__isnull=False,
+        )
+        .annotate(submitted_on=TruncDate("application__submitted_at"))
+        .filter(decision_date__gte=F("submitted_on"))
+        .annotate(
+            month=ExtractMonth("decision_date"),
+            handling=ExpressionWrapper(
+                F("decision_date") - F("submitted_on"),
+                output_field=DurationField(),
+            ),
+        )
+        .order_by("decision_date", "pk")
+        .values_list("month", "handling")
+    )
+    return [(month, handling.days) for month, handling in rows]
+
+
+# --- For quality follow-up: the providers a municipality's survey results may be about --------
+
+
+def provider_list_for_municipality(*, municipality_id: int) -> QuerySet[Provider]:
+    """Every provider that has or had a contract with the municipality, and its in-house
+    provider: survey results of earlier years may be about a contract that has ended."""
+    return Provider.objects.filter(
+        Q(contracts__municipality_id=municipality_id) | Q(in_house_municipality_id=municipality_id)
+    ).distinct()

@@ -46,6 +46,30 @@ def pytest_sessionfinish(session, exitstatus):
     )
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Every transactional test restores the migrations' data (roles, indicators, content
+    types) before it runs. One without serialized rollback leaves a flushed database whose
+    content types Django recreates with new keys, and the next test that restores the data
+    then finds some of it missing or clashing; so such a test is refused at collection."""
+    offenders = []
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None:
+            uses_transactions = "transactional_db" in getattr(item, "fixturenames", ())
+            serialized = False
+        else:
+            uses_transactions = marker.kwargs.get("transaction", False)
+            serialized = marker.kwargs.get("serialized_rollback", False)
+        if uses_transactions and not serialized:
+            offenders.append(item.nodeid)
+    if offenders:
+        raise pytest.UsageError(
+            "Transactional tests must use @pytest.mark.django_db(transaction=True, "
+            "serialized_rollback=True): " + ", ".join(offenders)
+        )
+
+
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 

@@ -3,7 +3,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .constants import NoChoiceRule, RateZone, ServiceCategory
-from .validators import validate_municipality_code, validate_postal_code
+from .validators import (
+    validate_municipality_code,
+    validate_organisation_number,
+    validate_postal_code,
+)
 
 
 class Municipality(models.Model):
@@ -25,6 +29,18 @@ class Municipality(models.Model):
         blank=True,
         help_text=_("The board that approves providers, e.g. Omsorgsnämnden."),
     )
+    organisation_number = models.CharField(
+        _("organisation number"),
+        max_length=11,
+        blank=True,
+        validators=[validate_organisation_number],
+        help_text=_("NNNNNN-NNNN, e.g. for e-invoices (Peppol) and the ledger."),
+    )
+    street_address = models.CharField(_("street address"), max_length=200, blank=True)
+    postal_code = models.CharField(
+        _("postal code"), max_length=5, blank=True, validators=[validate_postal_code]
+    )
+    city = models.CharField(_("city"), max_length=100, blank=True)
     no_choice_rule = models.CharField(
         _("no-choice alternative"),
         max_length=20,

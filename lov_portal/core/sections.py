@@ -54,6 +54,12 @@ SECTIONS: tuple[Section, ...] = (
         _("Surveys, follow-up visits, complaints and quality reports."),
     ),
     Section(
+        "followup:statistics",
+        "followup.view_statistics",
+        _("Board statistics"),
+        _("Choices, changes of provider, orders and provider decisions per month."),
+    ),
+    Section(
         "audit:list",
         "audit.search_auditevents",
         _("Audit log"),

@@ -13,6 +13,8 @@ from .constants import NoChoiceRule
 from .models import Area, AreaPostalCode, Cooperation, Municipality, ServiceType
 from .validators import normalise_postal_code
 
+MUNICIPALITY_DETAILS = {"organisation_number", "street_address", "postal_code", "city"}
+
 
 @transaction.atomic
 def municipality_upsert(
@@ -23,7 +25,13 @@ def municipality_upsert(
     organisation_name: str = "",
     no_choice_rule: str = NoChoiceRule.IN_HOUSE,
     actor,
+    **details,
 ) -> Municipality:
+    """Create or update a municipality by its code. `details` may set organisation_number,
+    street_address, postal_code and city (for invoices); fields not given are left as they are."""
+    unknown = set(details) - MUNICIPALITY_DETAILS
+    if unknown:
+        raise TypeError(f"Unknown municipality fields: {sorted(unknown)}")
     municipality, created = Municipality.objects.update_or_create(
         code=code,
         defaults={
@@ -31,6 +39,7 @@ def municipality_upsert(
             "board_name": board_name,
             "organisation_name": organisation_name,
             "no_choice_rule": no_choice_rule,
+            **details,
         },
     )
     if created:

@@ -193,6 +193,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "providers.tasks.send_expiry_reminders",
         "schedule": 24 * 60 * 60,
     },
+    "followup-overdue-plan-reminders": {
+        "task": "followup.tasks.send_overdue_plan_reminders",
+        "schedule": 24 * 60 * 60,
+    },
 }
 
 if REDIS_URL:
@@ -239,3 +243,7 @@ LOGGING = {
     # WeasyPrint reports each rendering step at INFO.
     "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
+
+# The visit index includes non-key columns for PostgreSQL's index-only scans (ADR 0008,
+# "Speed"); SQLite, the newcomer default, ignores them, which is harmless.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]

@@ -205,7 +205,7 @@ def test_hours_ceiling_counts_weekly_frames_per_month(db):
     assert services.monthly_hours(Decimal(5), GrantUnit.FRAME_HOURS_PER_WEEK) == Decimal("21.67")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_twenty_parallel_choices_at_a_capacity_of_five_give_exactly_five_orders():
     """Real concurrent transactions: the contract row lock lets exactly one assessor take each
     free place."""

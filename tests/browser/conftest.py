@@ -35,15 +35,32 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(django_db_setup):
     if not Path(CHROMIUM).exists():
         skip_or_fail(f"Chromium not found at {CHROMIUM}")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    before = {alias: connections[alias] for alias in connections}
     with sync_playwright() as playwright:
+        _keep_serialized_contents(before)
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+def _keep_serialized_contents(before) -> None:
+    """Playwright's sync API leaves an event loop running in this thread, and from then on
+    Django hands this thread new connection objects (asgiref keeps them per context while a
+    loop runs). The database contents serialized at setup hang on the old objects; without
+    them a test's serialized rollback restores nothing and the migrations' data (roles,
+    indicators) is gone for every later test. So they move to the new objects."""
+    from django.db import connections
+
+    for alias, old in before.items():
+        contents = getattr(old, "_test_serialized_contents", None)
+        if contents is not None and connections[alias] is not old:
+            connections[alias]._test_serialized_contents = contents
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ nowhere; axe-core finds no WCAG 2.1 AA violation on any of these pages."""
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from lov_portal.core.models import Area, Municipality, ServiceType
 from providers.constants import ContractStatus
@@ -70,8 +71,8 @@ def test_choose_compare_and_print(page, sotenas_catalogue):
     assert axe_violations(page) == []
 
     page.get_by_role("link", name="Älvans Omsorg AB").click()
-    assert page.get_by_role("heading", name="Älvans Omsorg AB").is_visible()
-    assert page.get_by_text("Fönsterputs: 450,00 kr per timme").is_visible()
+    expect(page.get_by_role("heading", name="Älvans Omsorg AB")).to_be_visible()
+    expect(page.get_by_text("Fönsterputs: 450,00 kr per timme")).to_be_visible()
     assert axe_violations(page) == []
 
     # Compare three, from the unfiltered list.
@@ -90,8 +91,8 @@ def test_choose_compare_and_print(page, sotenas_catalogue):
     page.get_by_label("Område").select_option(label="Kungshamn och Väjern")
     page.get_by_label("Hemtjänst – omvårdnad").check()
     page.get_by_role("button", name="Visa katalogen").click()
-    assert page.get_by_role("heading", name="Om du inte väljer").is_visible()
-    assert page.get_by_text("Kommunens egen utförare").first.is_visible()
+    expect(page.get_by_role("heading", name="Om du inte väljer")).to_be_visible()
+    expect(page.get_by_text("Kommunens egen utförare").first).to_be_visible()
     assert SUSPENDED not in page.content()
     assert axe_violations(page) == []
     pdf = page.request.get(page.get_by_role("link", name="Ladda ner som PDF").get_attribute("href"))

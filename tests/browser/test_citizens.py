@@ -4,6 +4,8 @@ citizen chose; the provider sees the order and confirms the start date. axe-core
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import axe_violations, log_in
 
 
@@ -13,7 +15,7 @@ def test_assessor_registers_and_finds_a_citizen(page, demo_data):
     page.get_by_role("link", name="Sök eller registrera brukare").click()
     page.get_by_label("Personnummer").fill("19121212-1213")
     page.get_by_role("button", name="Sök").click()
-    assert page.get_by_text("Kontrollsiffran är fel").is_visible()
+    expect(page.get_by_text("Kontrollsiffran är fel")).to_be_visible()
     assert axe_violations(page) == []
 
     page.get_by_label("Personnummer").fill("20170101-2393")
@@ -28,13 +30,13 @@ def test_assessor_registers_and_finds_a_citizen(page, demo_data):
     assert axe_violations(page) == []
     page.get_by_role("button", name="Spara").click()
 
-    assert page.get_by_role("heading", name="Tyra Testsson").is_visible()
-    assert page.get_by_text("20170101-2393").is_visible()
-    assert page.get_by_text("Grebbestad").first.is_visible()
+    expect(page.get_by_role("heading", name="Tyra Testsson")).to_be_visible()
+    expect(page.get_by_text("20170101-2393")).to_be_visible()
+    expect(page.get_by_text("Grebbestad").first).to_be_visible()
     assert axe_violations(page) == []
 
     page.goto("/bistand/brukare/?identity_number=170101-2393")
-    assert page.get_by_role("heading", name="Tyra Testsson").is_visible()
+    expect(page.get_by_role("heading", name="Tyra Testsson")).to_be_visible()
 
     # A decision granting 20 hours of personal care and 4 of service a month.
     page.get_by_role("link", name="Nytt beslut").click()
@@ -45,9 +47,9 @@ def test_assessor_registers_and_finds_a_citizen(page, demo_data):
     page.fill("[name=services-1-granted_hours]", "4")
     assert axe_violations(page) == []
     page.get_by_role("button", name="Spara utkast").click()
-    assert page.get_by_text("Beslutet är sparat som utkast.").is_visible()
+    expect(page.get_by_text("Beslutet är sparat som utkast.")).to_be_visible()
     page.get_by_role("button", name="Fatta beslut").click()
-    assert page.get_by_text("Beslutet är fattat.").is_visible()
+    expect(page.get_by_text("Beslutet är fattat.")).to_be_visible()
     assert axe_violations(page) == []
     pdf = page.request.get(
         page.get_by_role("link", name="Skriv ut beslutet (PDF)").get_attribute("href")
@@ -60,8 +62,8 @@ def test_assessor_registers_and_finds_a_citizen(page, demo_data):
     )
     printed = page.context.new_page()
     printed.goto(catalogue.get_attribute("href"))
-    assert printed.get_by_role("heading", name="Välj utförare – Tanum").is_visible()
-    assert printed.get_by_text("Kustens Hemtjänst AB").first.is_visible()
+    expect(printed.get_by_role("heading", name="Välj utförare – Tanum")).to_be_visible()
+    expect(printed.get_by_text("Kustens Hemtjänst AB").first).to_be_visible()
     assert axe_violations(printed) == []
     printed.close()
 
@@ -70,7 +72,7 @@ def test_assessor_registers_and_finds_a_citizen(page, demo_data):
     care.get_by_label("Vald utförare").select_option(label="Kustens Hemtjänst AB")
     care.get_by_label("Vem som hjälpte till att välja").select_option(label="En anhörig")
     care.get_by_role("button", name="Registrera valet och skicka beställningen").click()
-    assert page.get_by_text("Valet är registrerat och beställningen skickad.").is_visible()
+    expect(page.get_by_text("Valet är registrerat och beställningen skickad.")).to_be_visible()
     assert axe_violations(page) == []
 
     # The provider sees the order and confirms the start date.
@@ -78,11 +80,11 @@ def test_assessor_registers_and_finds_a_citizen(page, demo_data):
     log_in(provider, "kontakt@kustenshemtjanst.example")
     provider.goto("/utforarportal/bestallningar/")
     provider.get_by_role("link", name="Tyra Testsson").click()
-    assert provider.get_by_text("Strandgatan 3").is_visible()
+    expect(provider.get_by_text("Strandgatan 3")).to_be_visible()
     assert axe_violations(provider) == []
     provider.get_by_label("Startdatum som har avtalats med brukaren").fill("2026-12-03")
     provider.get_by_role("button", name="Bekräfta beställningen").click()
-    assert provider.get_by_text("Beställningen är bekräftad.").is_visible()
+    expect(provider.get_by_text("Beställningen är bekräftad.")).to_be_visible()
     provider.context.close()
 
     # Two months later the citizen switches to the municipality's own provider.
@@ -90,10 +92,11 @@ def test_assessor_registers_and_finds_a_citizen(page, demo_data):
     care = page.get_by_role("region", name=re.compile("Hemtjänst – omvårdnad"))
     care.get_by_label("Vald utförare").select_option(label="Tanums kommun – hemtjänst i egen regi")
     care.get_by_label("Datum för valet").fill("2027-02-01")
+    care.get_by_label("Skäl för bytet av utförare").select_option(label="Flyttat inom kommunen")
     care.get_by_role("button", name="Registrera byte av utförare").click()
-    assert page.get_by_text("Valet är registrerat och beställningen skickad.").is_visible()
+    expect(page.get_by_text("Valet är registrerat och beställningen skickad.")).to_be_visible()
     care = page.get_by_role("region", name=re.compile("Hemtjänst – omvårdnad"))
-    assert care.get_by_text("Beställd från Tanums kommun – hemtjänst i egen regi").is_visible()
+    expect(care.get_by_text("Beställd från Tanums kommun – hemtjänst i egen regi")).to_be_visible()
 
 
 def test_a_citizen_who_does_not_choose_gets_the_no_choice_alternative(page, demo_data):
@@ -125,7 +128,9 @@ def test_a_citizen_who_does_not_choose_gets_the_no_choice_alternative(page, demo
     log_in(page, "bistand@tanum.example")
     page.goto(f"/bistand/beslut/{decision.pk}/")
     page.get_by_role("button", name=re.compile("Brukaren väljer inte")).click()
-    assert page.get_by_text("Ickevalsalternativet gav").is_visible()
+    expect(page.get_by_text("Ickevalsalternativet gav")).to_be_visible()
     # Tanum's rule is a fixed turn order; the record says so.
-    assert page.get_by_text("Brukaren valde inte: ickevalsalternativ, Fast turordning").is_visible()
+    expect(
+        page.get_by_text("Brukaren valde inte: ickevalsalternativ, Fast turordning")
+    ).to_be_visible()
     assert axe_violations(page) == []

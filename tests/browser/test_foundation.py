@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from lov_portal.core.management.commands.seed_demo import USERS
 from tests.browser.conftest import axe_violations, log_in
@@ -19,12 +20,12 @@ ROLE_SECTIONS = {
 def test_start_page_is_swedish_and_english_is_one_click_away(page):
     page.goto("/")
     assert page.locator("html").get_attribute("lang") == "sv"
-    assert page.get_by_role("link", name="Kundvalskatalog").first.is_visible()
+    expect(page.get_by_role("link", name="Kundvalskatalog").first).to_be_visible()
 
     page.get_by_role("button", name="In English").click()
 
     page.wait_for_selector("html[lang=en]")
-    assert page.get_by_role("link", name="Customer-choice catalogue").first.is_visible()
+    expect(page.get_by_role("link", name="Customer-choice catalogue").first).to_be_visible()
     page.get_by_role("button", name="På svenska").click()
     page.wait_for_selector("html[lang=sv]")
 
@@ -35,7 +36,7 @@ def test_start_page_sends_the_public_to_the_catalogue(page, demo_data):
     page.wait_for_url("**/katalog/")
     page.get_by_role("link", name="Sotenäs").click()
     page.wait_for_url("**/katalog/1427/")
-    assert page.get_by_role("link", name="Sotenäs kommun – hemtjänst i egen regi").is_visible()
+    expect(page.get_by_role("link", name="Sotenäs kommun – hemtjänst i egen regi")).to_be_visible()
 
 
 @pytest.mark.parametrize(
@@ -48,7 +49,7 @@ def test_each_demo_login_reaches_its_own_work(page, demo_data, email, role):
     section = ROLE_SECTIONS[role]
     page.locator(f"main a[href='{section}']").first.click()
     page.wait_for_url(f"**{section}")
-    assert page.locator("h1").is_visible()
+    expect(page.locator("h1")).to_be_visible()
     assert "403" not in page.title()
 
 
@@ -58,12 +59,12 @@ def test_login_and_logout_work_without_javascript(page_without_js, demo_data):
     page.wait_for_url("**/arbetsyta/")
     page.get_by_role("button", name="Logga ut").click()
     page.wait_for_url("**/")
-    assert page.get_by_role("banner").get_by_role("link", name="Logga in").is_visible()
+    expect(page.get_by_role("banner").get_by_role("link", name="Logga in")).to_be_visible()
 
 
 def test_wrong_password_shows_a_swedish_error_next_to_the_form(page, demo_data):
     log_in(page, "bistand@tanum.example", password="fel-lösenord")
-    assert page.get_by_text("Fel e-postadress eller lösenord").is_visible()
+    expect(page.get_by_text("Fel e-postadress eller lösenord")).to_be_visible()
 
 
 @pytest.mark.parametrize(
@@ -96,5 +97,5 @@ def test_reviewer_pages_have_no_wcag_21_aa_violations(page, demo_data, path):
     log_in(page, "namnd@sotenas.example")
     page.wait_for_url("**/arbetsyta/")
     page.goto(path)
-    assert page.locator("h1").is_visible()
+    expect(page.locator("h1")).to_be_visible()
     assert axe_violations(page) == []

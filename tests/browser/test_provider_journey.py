@@ -10,6 +10,7 @@ the cooperation cannot open the application."""
 import io
 import re
 
+from playwright.sync_api import expect
 from pypdf import PdfReader
 from stdnum import luhn
 
@@ -86,7 +87,7 @@ def publish_request(page) -> None:
     page.get_by_role("link", name="Publicera version 1").click()
     click(page, "Publicera")
     page.wait_for_url(re.compile(r"/forfragningsunderlag/\d+/$"))
-    assert page.get_by_text("Version 1 är publicerad.").is_visible()
+    expect(page.get_by_text("Version 1 är publicerad.")).to_be_visible()
 
 
 def register_company(page) -> None:
@@ -165,7 +166,7 @@ def review_and_request_completion(page, application_id: int) -> None:
     log_in(page, "namnd@sotenas.example")
     page.goto("/upphandling/granskning/")
     page.get_by_role("link", name=COMPANY).click()
-    assert page.get_by_text("Väntar på kommunen").first.is_visible()
+    expect(page.get_by_text("Väntar på kommunen").first).to_be_visible()
     click(page, "Starta granskning")
     assess(page, application_id, not_met="Ansvarsförsäkring")
     page.fill("[name=message]", "Försäkringsbrevet saknar sidan med försäkringsbeloppet.")
@@ -188,7 +189,9 @@ def assess(page, application_id: int, *, not_met: str | None = None) -> None:
 
 def complete_and_resubmit(page, application_id: int) -> None:
     page.goto(f"/utforarportal/ansokningar/{application_id}/")
-    assert page.get_by_text("Försäkringsbrevet saknar sidan med försäkringsbeloppet.").is_visible()
+    expect(
+        page.get_by_text("Försäkringsbrevet saknar sidan med försäkringsbeloppet.")
+    ).to_be_visible()
     page.get_by_role("link", name="Komplettera ansökan").click()
     page.get_by_role("link", name="Grundkrav").first.click()
     page.locator("input[type=file]").set_input_files(pdf("försäkringsbrev-komplett.pdf"))
@@ -273,10 +276,10 @@ def test_provider_journey(browser, live_server, demo_data, settings, tmp_path):
     assert [c.municipality.name for c in contracts] == ["Sotenäs"]
     assert contracts.get().status == ContractStatus.ACTIVE
     provider.goto("/utforarportal/avtal/")
-    assert provider.get_by_text("Sotenäs").first.is_visible()
+    expect(provider.get_by_text("Sotenäs").first).to_be_visible()
     assert provider.get_by_text("Lysekil").count() == 0
     provider.goto("/katalog/1427/")
-    assert provider.get_by_role("link", name=COMPANY).is_visible()
+    expect(provider.get_by_role("link", name=COMPANY)).to_be_visible()
     provider.goto("/katalog/1484/")
     assert provider.get_by_role("link", name=COMPANY).count() == 0
 

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import re
+from decimal import Decimal
 from html import unescape
 from pathlib import Path
 
@@ -170,6 +171,7 @@ def test_print_pdf_without_a_situation_goes_back_to_the_form(client, catalogue):
 
 
 def test_open_data_json_matches_the_golden_file(client, catalogue):
+    add_survey_results(catalogue)
     response = client.get(reverse("catalog:api_json", args=["1427"]))
     data = response.json()
     data["generated_at"] = "2026-11-23T12:00:00+01:00"
@@ -249,3 +251,62 @@ def test_cached_list_follows_a_suspension_at_once(client, catalogue):
     )
 
     assert "Älvans Omsorg AB" not in names(client.get(list_url()))
+
+
+def add_survey_results(catalogue) -> None:
+    """Älvan: 90 % of 20 answers on the overall question and NKI 71 from 4 answers (never
+    published); the in-house provider: 80 % of 30 answers. Lysekil's provider: 10 % of 50
+    (another municipality: not in Sotenäs's average)."""
+    from tests.followup.factories import SurveyResultFactory, indicator
+
+    sotenas, care = catalogue["sotenas"], catalogue["care"]
+    common = {"municipality": sotenas, "service_type": care, "year": 2026}
+    SurveyResultFactory(provider=catalogue["alvan"], value=Decimal("90"), respondents=20, **common)
+    SurveyResultFactory(
+        provider=catalogue["alvan"],
+        indicator=indicator("nki"),
+        value=Decimal("71"),
+        respondents=4,
+        **common,
+    )
+    SurveyResultFactory(
+        provider=catalogue["in_house"], value=Decimal("80"), respondents=30, **common
+    )
+    SurveyResultFactory(
+        provider=catalogue["elsewhere"],
+        municipality=catalogue["lysekil"],
+        service_type=care,
+        value=Decimal("10"),
+        respondents=50,
+    )
+
+
+def test_provider_page_shows_published_results_beside_the_average(client, catalogue):
+    add_survey_results(catalogue)
+    response = client.get(reverse("catalog:provider", args=["1427", catalogue["alvan"].pk]))
+    html = response.content.decode()
+    # 90 % beside the average of 90 × 20 and 80 × 30: 84 %, with the year and the answers.
+    assert "90 %" in html
+    assert "Hemtjänst – omvårdnad, 2026, 20 svar" in html
+    assert "Kommunens genomsnitt:" in html and "84 %" in html
+    # NKI from 4 answers: never shown; the row says the information is missing.
+    assert "71" not in html
+    nki_row = html.split("Nöjd Kund Index (NKI)")[1].split("</tr>")[0]
+    assert "Uppgift saknas" in nki_row
+
+
+def test_compare_and_open_data_never_show_a_group_of_four(client, catalogue):
+    add_survey_results(catalogue)
+    alvan, in_house = catalogue["alvan"], catalogue["in_house"]
+    compare = client.get(
+        reverse("catalog:compare", args=["1427"]), {"provider": [alvan.pk, in_house.pk]}
+    ).content.decode()
+    assert "90 %" in compare and "80 %" in compare
+    assert "71" not in compare
+    data = client.get(reverse("catalog:api_json", args=["1427"])).json()
+    quality = {p["name"]: p["quality"] for p in data["providers"]}
+    assert [q["indicator"] for q in quality[alvan.name]] == ["overall_satisfaction"]
+    assert quality[alvan.name][0]["municipality_average"] == "84.0"
+    csv_text = client.get(reverse("catalog:api_csv", args=["1427"])).content.decode("utf-8-sig")
+    assert "overall_satisfaction 2026: 90,00 (20)" in csv_text
+    assert "nki" not in csv_text

@@ -81,6 +81,55 @@ MATRIX: dict[str, Entry | str] = {
     "assessments:decision_revise": "POST only: tests/assessments/test_decisions.py",
     "assessments:decision_end": "POST only: tests/assessments/test_decisions.py",
     "billing:home": Entry(roles(Role.FINANCE_OFFICER)),
+    # Invoice runs of `municipality` with a basis for `provider` (see _objects): its finance
+    # officers run them; the provider sees its own basis.
+    "billing:run_list": Entry(roles(Role.FINANCE_OFFICER)),
+    "billing:run_detail": Entry(roles(Role.FINANCE_OFFICER), kwargs={"pk": "__run__"}),
+    "billing:run_progress": Entry(roles(Role.FINANCE_OFFICER), kwargs={"pk": "__run__"}),
+    "billing:run_approve": "POST only: tests/billing/test_run_views.py",
+    "billing:run_recompute": "POST only: tests/billing/test_run_views.py",
+    "billing:run_correct": "POST only: tests/billing/test_run_views.py",
+    "billing:run_restart": "POST only: tests/billing/test_run_views.py",
+    "billing:basis_list": Entry(roles(Role.FINANCE_OFFICER, Role.PROVIDER_USER)),
+    "billing:basis_detail": Entry(
+        roles(Role.FINANCE_OFFICER, Role.PROVIDER_USER), kwargs={"pk": "__basis__"}
+    ),
+    "billing:line_dispute": "POST only: tests/billing/test_run_views.py",
+    "billing:dispute_answer": "POST only: tests/billing/test_run_views.py",
+    # Rates and rules of `municipality` (see _objects): its finance officers only. The matrix's
+    # rate starts in the future, so it may be edited in place.
+    "billing:rate_list": Entry(roles(Role.FINANCE_OFFICER)),
+    "billing:rate_create": Entry(roles(Role.FINANCE_OFFICER)),
+    "billing:rate_update": Entry(roles(Role.FINANCE_OFFICER), kwargs={"pk": "__rate__"}),
+    "billing:rate_supersede": Entry(roles(Role.FINANCE_OFFICER), kwargs={"pk": "__rate__"}),
+    "billing:rules": Entry(roles(Role.FINANCE_OFFICER)),
+    "billing:rules_create": Entry(roles(Role.FINANCE_OFFICER)),
+    "billing:rules_detail": Entry(roles(Role.FINANCE_OFFICER), kwargs={"pk": "__rules__"}),
+    "billing:reconciliation": Entry(roles(Role.FINANCE_OFFICER)),
+    "billing:reconciliation_csv": Entry(roles(Role.FINANCE_OFFICER)),
+    # Documents of a run in `municipality` with a basis for `provider` (see _objects): the
+    # basis for the municipality's finance officers and the provider's users, the run's SIE
+    # file for finance officers only.
+    "billing:basis_pdf": Entry(
+        roles(Role.FINANCE_OFFICER, Role.PROVIDER_USER), kwargs={"pk": "__basis__"}
+    ),
+    "billing:basis_ubl": Entry(
+        roles(Role.FINANCE_OFFICER, Role.PROVIDER_USER), kwargs={"pk": "__basis__"}
+    ),
+    "billing:basis_csv": Entry(
+        roles(Role.FINANCE_OFFICER, Role.PROVIDER_USER), kwargs={"pk": "__basis__"}
+    ),
+    "billing:run_sie": Entry(roles(Role.FINANCE_OFFICER), kwargs={"pk": "__run__"}),
+    # Performed time of `provider` (see _objects): its own users only.
+    "provider_time:home": Entry(roles(Role.PROVIDER_USER)),
+    "provider_time:import_detail": Entry(
+        roles(Role.PROVIDER_USER), kwargs={"pk": "__visit_import__"}
+    ),
+    "provider_time:visit_list": Entry(roles(Role.PROVIDER_USER)),
+    "provider_time:visit_edit": Entry(roles(Role.PROVIDER_USER), kwargs={"pk": "__visit__"}),
+    "provider_time:api_tokens": Entry(roles(Role.PROVIDER_USER)),
+    "provider_time:api_token_revoke": "POST only: tests/billing/test_visits.py",
+    "billing_api:visits": "POST only (bearer token, no session): tests/billing/test_visits.py",
     "followup:home": Entry(roles(Role.QUALITY_OFFICER)),
     "audit:list": Entry(roles(Role.SYSTEM_ADMIN)),
     "audit:detail": Entry(roles(Role.SYSTEM_ADMIN), kwargs={"pk": "__event__"}),
@@ -188,6 +237,90 @@ MATRIX: dict[str, Entry | str] = {
     "providers:contract_change_status": "POST only: tests/providers/test_contracts.py",
     "accounts:logout": "POST only: tests/lov_portal/accounts/test_login.py",
     "set_language": "POST only: tests/test_i18n.py",
+    # Quality follow-up: reports
+    # A finished quality report of `municipality` (see _objects): its quality officers only.
+    # Another municipality's officers, a cooperation's members and providers:
+    # tests/followup/test_reports_views.py.
+    "followup:report_list": Entry(roles(Role.QUALITY_OFFICER)),
+    "followup:report_detail": Entry(
+        roles(Role.QUALITY_OFFICER), kwargs={"pk": "__quality_report__"}
+    ),
+    "followup:report_progress": Entry(
+        roles(Role.QUALITY_OFFICER), kwargs={"pk": "__quality_report__"}
+    ),
+    "followup:report_download": Entry(
+        roles(Role.QUALITY_OFFICER), kwargs={"pk": "__quality_report__"}
+    ),
+    # Quality follow-up: visits. A carried-out visit of `provider` by `municipality` with a
+    # finding awaiting an action plan (see _objects): the municipality's quality officers see
+    # the visit and finding, the provider's users its own finding. Another municipality's
+    # officer, a provider that does not own it, and the POST-only URLs (every role, anonymous):
+    # tests/followup/test_visits_views.py.
+    "followup:visit_list": Entry(roles(Role.QUALITY_OFFICER)),
+    "followup:visit_plan": Entry(roles(Role.QUALITY_OFFICER)),
+    "followup:visit_detail": Entry(roles(Role.QUALITY_OFFICER), kwargs={"pk": "__fu_visit__"}),
+    "followup:finding_detail": Entry(roles(Role.QUALITY_OFFICER), kwargs={"pk": "__fu_finding__"}),
+    "provider_followup:finding_list": Entry(roles(Role.PROVIDER_USER)),
+    "provider_followup:finding_detail": Entry(
+        roles(Role.PROVIDER_USER), kwargs={"pk": "__fu_finding__"}
+    ),
+    "followup:checklist_save": "POST only: tests/followup/test_visits_views.py",
+    "followup:checklist_item_add": "POST only: tests/followup/test_visits_views.py",
+    "followup:finding_add": "POST only: tests/followup/test_visits_views.py",
+    "followup:visit_carry_out": "POST only: tests/followup/test_visits_views.py",
+    "followup:visit_close": "POST only: tests/followup/test_visits_views.py",
+    "followup:visit_cancel": "POST only: tests/followup/test_visits_views.py",
+    "followup:plan_accept": "POST only: tests/followup/test_visits_views.py",
+    "followup:plan_return": "POST only: tests/followup/test_visits_views.py",
+    # Quality follow-up: stats
+    # The board statistics of `municipality` (Tanum, 1435): its board reviewers, quality
+    # officers and municipal admins; the index sends them on to their own municipality.
+    # Another municipality's users: tests/followup/test_stats.py.
+    "followup:statistics": Entry(
+        roles(Role.BOARD_REVIEWER, Role.QUALITY_OFFICER, Role.MUNICIPAL_ADMIN), ok_status=302
+    ),
+    "followup:statistics_year": Entry(
+        roles(Role.BOARD_REVIEWER, Role.QUALITY_OFFICER, Role.MUNICIPAL_ADMIN),
+        kwargs={"code": "1435", "year": 2025},
+    ),
+    "followup:statistics_csv": Entry(
+        roles(Role.BOARD_REVIEWER, Role.QUALITY_OFFICER, Role.MUNICIPAL_ADMIN),
+        kwargs={"code": "1435", "year": 2025},
+    ),
+    # Quality follow-up: surveys. Results and imports of `municipality`: its quality officers.
+    "followup:survey_results": Entry(roles(Role.QUALITY_OFFICER)),
+    "followup:survey_import": Entry(roles(Role.QUALITY_OFFICER)),
+    "followup:survey_import_detail": Entry(
+        roles(Role.QUALITY_OFFICER), kwargs={"pk": "__survey_import__"}
+    ),
+    "followup:survey_result_add": Entry(roles(Role.QUALITY_OFFICER)),
+    "followup:survey_result_edit": Entry(
+        roles(Role.QUALITY_OFFICER), kwargs={"pk": "__survey_result__"}
+    ),
+    "followup:own_survey_list": Entry(roles(Role.QUALITY_OFFICER)),
+    "followup:own_survey_create": Entry(roles(Role.QUALITY_OFFICER)),
+    "followup:own_survey_detail": Entry(
+        roles(Role.QUALITY_OFFICER), kwargs={"pk": "__own_survey__"}
+    ),
+    # A customer's answer page: no login; an unknown (or used) link is 404 for everyone.
+    "followup_public:own_survey_answer": Entry(
+        PUBLIC, kwargs={"token": "no-such-link"}, ok_status=404
+    ),
+    # Quality follow-up: cases. `__case__` is a complaint about `provider` in `municipality`
+    # (see _objects): its quality officers handle it, the provider sees it; the public form
+    # needs no login. Another municipality's officer and another provider:
+    # tests/followup/test_cases_access.py.
+    "followup:case_list": Entry(roles(Role.QUALITY_OFFICER)),
+    "followup:case_register": Entry(roles(Role.QUALITY_OFFICER)),
+    "followup:case_detail": Entry(roles(Role.QUALITY_OFFICER), kwargs={"pk": "__case__"}),
+    "followup:case_assign": "POST only: tests/followup/test_cases_views.py",
+    "followup:case_transition": "POST only: tests/followup/test_cases_views.py",
+    "provider_followup:case_list": Entry(roles(Role.PROVIDER_USER)),
+    "provider_followup:case_report": Entry(roles(Role.PROVIDER_USER)),
+    "provider_followup:case_detail": Entry(roles(Role.PROVIDER_USER), kwargs={"pk": "__case__"}),
+    "followup_public:complaint_start": Entry(PUBLIC),
+    "followup_public:complaint_receipt": Entry(PUBLIC),
+    "followup_public:complaint_form": Entry(PUBLIC, kwargs={"code": "1435"}),
 }
 
 # The Django admin's own pages check model permissions per ModelAdmin; the matrix covers its
@@ -289,6 +422,8 @@ def _objects(entry: Entry, role_users, municipality, provider) -> dict:
             )
             return {"pk": order.pk}
         return {"pk": decision.pk}
+    if {"__visit_import__", "__visit__"} & set(entry.kwargs.values()):
+        return _visit_objects(entry, role_users, municipality, provider)
     if "__contracted__" in entry.kwargs.values():
         from tests.factories import ContractFactory
 
@@ -297,6 +432,18 @@ def _objects(entry: Entry, role_users, municipality, provider) -> dict:
             k: (contract.provider_id if v == "__contracted__" else v)
             for k, v in entry.kwargs.items()
         }
+    if {"__rate__", "__rules__"} & set(entry.kwargs.values()):
+        import datetime
+
+        from tests.billing.rates_factories import BillingRulesFactory, RateFactory
+
+        ids = {
+            "__rate__": RateFactory(
+                municipality=municipality, valid_from=datetime.date(2100, 1, 1)
+            ).pk,
+            "__rules__": BillingRulesFactory(municipality=municipality).pk,
+        }
+        return {k: ids[v] for k, v in entry.kwargs.items()}
     if "__event__" in entry.kwargs.values():
         event = AuditEvent.objects.create(action="read", object_repr="matrix")
         return dict.fromkeys(entry.kwargs, event.pk)
@@ -376,7 +523,136 @@ def _objects(entry: Entry, role_users, municipality, provider) -> dict:
             "__document__": document.pk,
         }
         return {k: ids[v] for k, v in entry.kwargs.items()}
+    if {"__basis__", "__run__"} & set(entry.kwargs.values()):
+        from tests.billing.document_factories import basis_with_lines
+
+        basis = basis_with_lines(3, municipality=municipality, provider=provider)
+        ids = {"__basis__": basis.pk, "__run__": basis.run_id}
+        return {k: ids[v] for k, v in entry.kwargs.items()}
+    if "__quality_report__" in entry.kwargs.values():
+        from django.core.files.base import ContentFile
+
+        from followup.constants import ReportStatus
+        from tests.followup.factories import QualityReportFactory
+
+        report = QualityReportFactory(
+            municipality=municipality,
+            status=ReportStatus.DONE,
+            requested_by=role_users[Role.QUALITY_OFFICER],
+        )
+        report.pdf.save("matrix.pdf", ContentFile(b"%PDF-1.4 matrix"), save=True)
+        return dict.fromkeys(entry.kwargs, report.pk)
+    # Quality follow-up: visits
+    if {"__fu_visit__", "__fu_finding__"} & set(entry.kwargs.values()):
+        import datetime
+
+        from django.utils import timezone
+
+        from followup import services as followup_services
+        from tests.followup.factories import contract_with_requirements
+
+        officer = role_users[Role.QUALITY_OFFICER]
+        contract_with_requirements(municipality=municipality, provider=provider)
+        visit = followup_services.visit_plan(
+            municipality=municipality,
+            provider=provider,
+            kind="routine",
+            planned_on=timezone.localdate(),
+            actor=officer,
+        )
+        finding = followup_services.finding_add(
+            visit=visit,
+            text="Genomförandeplaner saknas",
+            severity="medium",
+            plan_deadline=timezone.localdate() + datetime.timedelta(days=30),
+            actor=officer,
+        )
+        followup_services.visit_carry_out(
+            visit=visit, carried_out_on=timezone.localdate(), summary="Matris", actor=officer
+        )
+        ids = {"__fu_visit__": visit.pk, "__fu_finding__": finding.pk}
+        return {k: ids[v] for k, v in entry.kwargs.items()}
+    # Quality follow-up: surveys
+    if "__own_survey__" in entry.kwargs.values():
+        from followup import services as followup_services
+        from tests.factories import ServiceTypeFactory
+
+        survey = followup_services.own_survey_create(
+            municipality=municipality,
+            provider=provider,
+            service_type=ServiceTypeFactory(),
+            year=2026,
+            title="Matrisenkät",
+            questions=[("Hur nöjd är du?", None)],
+            actor=role_users[Role.QUALITY_OFFICER],
+        )
+        return dict.fromkeys(entry.kwargs, survey.pk)
+    if {"__survey_result__", "__survey_import__"} & set(entry.kwargs.values()):
+        from followup.models import SurveyImport
+        from tests.followup.factories import SurveyResultFactory
+
+        officer = role_users[Role.QUALITY_OFFICER]
+        result = SurveyResultFactory(municipality=municipality, provider=provider)
+        survey_import = SurveyImport.objects.create(
+            municipality=municipality, year=2026, file_name="enkat.csv", imported_by=officer
+        )
+        ids = {"__survey_result__": result.pk, "__survey_import__": survey_import.pk}
+        return {k: ids[v] for k, v in entry.kwargs.items()}
+    # Quality follow-up: cases
+    if "__case__" in entry.kwargs.values():
+        from tests.followup.factories import CaseFactory
+
+        case = CaseFactory(municipality=municipality, provider=provider)
+        return {k: (case.pk if v == "__case__" else v) for k, v in entry.kwargs.items()}
     return dict(entry.kwargs)
+
+
+def _visit_objects(entry: Entry, role_users, municipality, provider) -> dict:
+    """A delivery and a visit of `provider`, on an order for a citizen of `municipality`."""
+    import datetime
+
+    from assessments import services as assessment_services
+    from billing.services import visit_import_rows
+    from tests.factories import ContractFactory, ServiceTypeFactory
+
+    assessor = role_users[Role.NEEDS_ASSESSOR]
+    citizen = assessment_services.citizen_register(
+        identity_number="19121212-1212",
+        municipality=municipality,
+        first_name="Tolvan",
+        last_name="Tolvansson",
+        actor=assessor,
+    )
+    service = ServiceTypeFactory()
+    decision = assessment_services.decision_draft_create(
+        citizen=citizen,
+        valid_from=datetime.date(2026, 12, 1),
+        services=[(service, 10, "hours_per_month")],
+        actor=assessor,
+    )
+    assessment_services.decision_decide(
+        decision=decision, decision_date=datetime.date(2026, 11, 23), actor=assessor
+    )
+    ContractFactory(provider=provider, municipality=municipality, service_types=[service])
+    order = assessment_services.choice_record(
+        decision=decision,
+        service_type=service,
+        provider=provider,
+        chosen_on=datetime.date(2026, 11, 23),
+        actor=assessor,
+    )
+    row = {
+        "visit_id": "M1",
+        "order": order.reference,
+        "date": "2026-12-01",
+        "start": "08:00",
+        "end": "09:00",
+        "staff": 1,
+        "kind": "utford",
+    }
+    batch = visit_import_rows(provider=provider, rows=[row], source="api", actor=None)
+    ids = {"__visit_import__": batch.pk, "__visit__": batch.visits.get().pk}
+    return {k: ids[v] for k, v in entry.kwargs.items()}
 
 
 @pytest.mark.django_db
@@ -410,3 +686,40 @@ def test_access(client, role_users, municipality, provider, name, role, settings
         assert final_url.startswith(reverse("accounts:login")), final_url
     else:
         assert response.status_code in (403, 404), (name, role, response.status_code)
+
+
+# Quality follow-up: every follow-up URL about one object (a visit, finding, case, result,
+# import, survey or report of `municipality` and `provider`) is closed to the outsiders the
+# issue names: a quality officer of a municipality outside the cooperation and a provider user
+# of another provider. Both get 403 or 404, never the page.
+FOLLOWUP_OBJECT_URLS = sorted(
+    name
+    for name, entry in MATRIX.items()
+    if isinstance(entry, Entry)
+    and name.split(":")[0] in {"followup", "provider_followup"}
+    and any(str(value).startswith("__") for value in entry.kwargs.values())
+)
+OUTSIDERS = ["other_municipality_quality_officer", "other_provider_user"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("outsider", OUTSIDERS)
+@pytest.mark.parametrize("name", FOLLOWUP_OBJECT_URLS)
+def test_followup_objects_are_closed_to_outsiders(
+    client, role_users, municipality, provider, name, outsider, settings, tmp_path
+):
+    from tests.factories import MunicipalityFactory, ProviderFactory, user_with_role
+
+    settings.MEDIA_ROOT = tmp_path
+    kwargs = _objects(MATRIX[name], role_users, municipality, provider)
+    if outsider == "other_municipality_quality_officer":
+        user = user_with_role(Role.QUALITY_OFFICER, municipality=MunicipalityFactory())
+    else:
+        user = user_with_role(Role.PROVIDER_USER, provider=ProviderFactory())
+    client.force_login(user)
+    response = client.get(reverse(name, kwargs=kwargs))
+    assert response.status_code in (403, 404), (name, outsider, response.status_code)
+
+
+def test_every_followup_object_url_is_checked_for_outsiders():
+    assert len(FOLLOWUP_OBJECT_URLS) >= 10, FOLLOWUP_OBJECT_URLS

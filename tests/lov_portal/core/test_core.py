@@ -1,6 +1,8 @@
 import os
+import re
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -8,7 +10,9 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from billing.models import BillingRules, Rate, ServiceRule
 from lov_portal.accounts.models import User
+from lov_portal.core.constants import RateZone
 from lov_portal.core.models import Area, Cooperation, Municipality, ServiceType
 from lov_portal.core.selectors import area_list_for_postal_code
 from lov_portal.core.validators import (
@@ -65,6 +69,9 @@ def test_seed_demo_creates_nobo_and_is_idempotent(
         ServiceType.objects.count(),
         Provider.objects.count(),
         User.objects.count(),
+        BillingRules.objects.count(),
+        ServiceRule.objects.count(),
+        Rate.objects.count(),
     )
     call_command("seed_demo", verbosity=0)
 
@@ -74,6 +81,9 @@ def test_seed_demo_creates_nobo_and_is_idempotent(
         ServiceType.objects.count(),
         Provider.objects.count(),
         User.objects.count(),
+        BillingRules.objects.count(),
+        ServiceRule.objects.count(),
+        Rate.objects.count(),
     )
     assert set(Municipality.objects.values_list("code", flat=True)) == {
         "1427",
@@ -109,6 +119,38 @@ def test_seed_demo_creates_nobo_and_is_idempotent(
     )
     assert kinds == set(EvidenceKind.values)
     assert Requirement.objects.filter(section__version=version, max_age_days=60).count() == 1
+    # Compensation: town hall details, rules from 2026 and rates for both kinds of provider.
+    for municipality in Municipality.objects.all():
+        validate_organisation_number(municipality.organisation_number)
+        assert municipality.organisation_number.startswith("212000-9")
+        assert municipality.street_address and municipality.postal_code and municipality.city
+        rules = BillingRules.objects.get(municipality=municipality)
+        assert (rules.valid_from.isoformat(), rules.cutoff_day) == ("2026-01-01", 5)
+        assert rules.private_supplement_percent == Decimal("1.5")
+        declined = dict(rules.service_rules.values_list("service_type__code", "declined_percent"))
+        assert declined["hemtjanst-service"] == 55
+        assert declined["hemtjanst-omvardnad"] == 50
+        night = Rate.objects.get(
+            municipality=municipality,
+            service_type__code="hemtjanst-omvardnad",
+            time_band="night",
+            provider_kind="private",
+        )
+        assert night.unit == "per_visit"
+    tanum_day = dict(
+        Rate.objects.filter(
+            municipality__code="1435",
+            service_type__code="hemtjanst-omvardnad",
+            time_band="day",
+            provider_kind="in_house",
+        ).values_list("rate_zone", "amount")
+    )
+    assert tanum_day[RateZone.RURAL] - tanum_day[""] == 20
+    assert not Rate.objects.filter(municipality__code="1484", rate_zone=RateZone.RURAL).exists()
+    assert all(
+        re.fullmatch(r"\d{3,4}-\d{4}", bankgiro)
+        for bankgiro in Provider.objects.values_list("bankgiro", flat=True)
+    )
 
 
 @pytest.mark.django_db

@@ -7,6 +7,7 @@ settings.DEMO_PASSWORDS_ALLOWED (development and tests); production refuses this
 """
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,6 +17,9 @@ from django.utils import timezone
 from stdnum import luhn
 from weasyprint import HTML
 
+from billing.constants import ProviderKind, RateUnit, TimeBand
+from billing.models import BillingRules, Rate
+from billing.services import billing_rules_create, rate_create
 from lov_portal.accounts.constants import Role
 from lov_portal.accounts.models import RoleAssignment, User
 from lov_portal.accounts.services import role_assign, user_create
@@ -135,6 +139,61 @@ MUNICIPAL_ORGANISATION = {
     "1435": "Tanums kommun",
     "1484": "Lysekils kommun",
 }
+
+# The town halls, for invoices (Peppol buyer, PDF). The organisation numbers are DEMO values:
+# Luhn-valid numbers in the 212000-9xxx series (municipalities' numbers start 212000-), not the
+# municipalities' real ones. Where the street address was not certain it says "Kommunhuset",
+# with the municipality's main postal code.
+MUNICIPAL_ADDRESSES = {
+    "1427": ("Parkgatan 46", "45680", "Kungshamn"),
+    "1430": ("Centrumvägen 5", "45580", "Munkedal"),
+    "1435": ("Kommunhuset", "45781", "Tanumshede"),
+    "1484": ("Kommunhuset", "45380", "Lysekil"),
+}
+
+
+def demo_municipal_organisation_number(serial: int) -> str:
+    """A Luhn-valid demo organisation number in the 212000-9xxx series."""
+    base = f"2120009{serial:02d}"
+    return f"{base[:6]}-{base[6:]}{luhn.calc_check_digit(base)}"
+
+
+def demo_bankgiro(serial: int) -> str:
+    """A fictional bankgiro number NNNN-NNNN with a valid check digit (mod 10)."""
+    base = f"99{serial:02d}000"
+    return f"{base[:4]}-{base[4:]}{luhn.calc_check_digit(base)}"
+
+
+# Compensation from 2026 (IntraPhone/Solna-style rules, see docs/compensation-rules.md).
+BILLING_FROM = date(2026, 1, 1)
+BILLING_RULES = {
+    "round_evening_night_to": 15,
+    "absence_first_day_percent": Decimal(75),
+    "absence_later_days_percent": Decimal(25),
+    "absence_paid_days": 5,
+    "cap_at_granted": True,
+    "double_staffing_paid_twice": True,
+    "cutoff_day": 5,
+    "private_supplement_percent": Decimal("1.5"),
+}
+# Declined visits (Solna): cleaning 75 %, other service 55 %, personal care 50 %. The demo has
+# no separate cleaning service, so "Hemtjänst – service" takes the other-service share.
+DECLINED_PERCENT = {
+    "hemtjanst-service": Decimal(55),
+    "hemtjanst-omvardnad": Decimal(50),
+    "delegerad-hsl": Decimal(50),
+}
+# SEK; day, evening and weekend per hour, night per visit. The same for in-house and private
+# providers (private providers get the 1.5 % VAT compensation of the rules on top).
+BASE_RATES = {
+    TimeBand.DAY: (Decimal(430), RateUnit.PER_HOUR),
+    TimeBand.EVENING: (Decimal(480), RateUnit.PER_HOUR),
+    TimeBand.NIGHT: (Decimal(260), RateUnit.PER_VISIT),
+    TimeBand.WEEKEND: (Decimal(500), RateUnit.PER_HOUR),
+}
+RATE_SERVICES = ["hemtjanst-service", "hemtjanst-omvardnad"]
+RATE_VARIATION = {"1427": Decimal(5), "1430": Decimal(0), "1435": Decimal(10), "1484": Decimal(-5)}
+RURAL_SUPPLEMENT = {"1427": Decimal(20), "1435": Decimal(20)}  # SEK per hour in the rural zone
 
 # Demo variety: most use their own provider, as the competition authority recommends.
 NO_CHOICE_RULES = {"1435": NoChoiceRule.TURN_ORDER, "1484": NoChoiceRule.ROTATION}
@@ -279,6 +338,12 @@ class Command(BaseCommand):
                 board_name=board,
                 organisation_name=MUNICIPAL_ORGANISATION[code],
                 no_choice_rule=NO_CHOICE_RULES.get(code, NoChoiceRule.IN_HOUSE),
+                organisation_number=demo_municipal_organisation_number(
+                    list(MUNICIPAL_ORGANISATION).index(code) + 1
+                ),
+                street_address=MUNICIPAL_ADDRESSES[code][0],
+                postal_code=MUNICIPAL_ADDRESSES[code][1],
+                city=MUNICIPAL_ADDRESSES[code][2],
                 actor=actor,
             )
             municipalities[code] = municipality
@@ -313,6 +378,7 @@ class Command(BaseCommand):
                 is_in_house=True,
                 in_house_municipality=municipality,
                 email=f"hemtjanst@{municipality.name.lower().replace('ä', 'a')}.example",
+                bankgiro=demo_bankgiro(serial),
                 actor=actor,
             )
             serial += 1
@@ -327,6 +393,7 @@ class Command(BaseCommand):
                     street_address=street,
                     postal_code=postal_code,
                     city=city,
+                    bankgiro=demo_bankgiro(serial),
                     actor=actor,
                 )
             )
@@ -345,6 +412,9 @@ class Command(BaseCommand):
                     user=user, role=role, municipality=municipality, provider=provider, actor=actor
                 )
 
+        for municipality in municipalities.values():
+            self._seed_compensation(municipality, actor)
+
         request = self._seed_request(cooperation, actor)
         self._seed_in_house_contracts(request, actor)
         for provider_index, codes in APPROVED_APPLICATIONS:
@@ -356,6 +426,67 @@ class Command(BaseCommand):
                 provider_actor=User.objects.get(role_assignments__provider=provider),
                 actor=actor,
             )
+        self._seed_quality_followup(municipalities["1430"], actor)
+
+    def _seed_quality_followup(self, municipality, actor) -> None:
+        """Munkedal's quality follow-up: survey results, choices and orders for the board's
+        statistics, a carried-out follow-up visit with findings."""
+        from followup.demo_cases import seed_cases
+        from followup.demo_stats import seed_stats
+        from followup.demo_surveys import seed_surveys
+        from followup.demo_visits import seed_visits
+
+        seed_surveys(municipality=municipality, actor=actor)
+        seed_stats(municipality=municipality, actor=actor)
+        seed_visits(municipality=municipality, actor=actor)
+        # The complaint is handled by Munkedal's quality officer.
+        seed_cases(
+            municipality=municipality,
+            actor=User.objects.get(email="kvalitet@munkedal.example"),
+        )
+
+    def _seed_compensation(self, municipality, actor) -> None:
+        """Rules from 2026 and rates per service × time band for in-house and private
+        providers, with a rural supplement in Tanum and Sotenäs. Left alone once created."""
+        services = {st.code: st for st in ServiceType.objects.filter(code__in=DECLINED_PERCENT)}
+        if not BillingRules.objects.filter(
+            municipality=municipality, valid_from=BILLING_FROM
+        ).exists():
+            billing_rules_create(
+                municipality=municipality,
+                valid_from=BILLING_FROM,
+                actor=actor,
+                service_rules=[
+                    (services[code], percent, None) for code, percent in DECLINED_PERCENT.items()
+                ],
+                **BILLING_RULES,
+            )
+        variation = RATE_VARIATION[municipality.code]
+        zones = [("", Decimal(0))]
+        if municipality.code in RURAL_SUPPLEMENT:
+            zones.append((RateZone.RURAL, RURAL_SUPPLEMENT[municipality.code]))
+        for code in RATE_SERVICES:
+            for band, (amount, unit) in BASE_RATES.items():
+                for zone, supplement in zones:
+                    if zone and unit != RateUnit.PER_HOUR:
+                        continue  # the rural supplement is per hour
+                    for kind in (ProviderKind.IN_HOUSE, ProviderKind.PRIVATE):
+                        key = {
+                            "municipality": municipality,
+                            "service_type": services[code],
+                            "rate_zone": zone,
+                            "time_band": band,
+                            "provider_kind": kind,
+                        }
+                        if Rate.objects.filter(**key, valid_from=BILLING_FROM).exists():
+                            continue
+                        rate_create(
+                            **key,
+                            unit=unit,
+                            amount=amount + variation + supplement,
+                            valid_from=BILLING_FROM,
+                            actor=actor,
+                        )
 
     def _seed_request(self, cooperation, actor) -> None:
         """A published request for applications for home help in all of NoBo."""

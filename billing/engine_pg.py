@@ -1,0 +1,303 @@
+"""The invoice run's common case priced in PostgreSQL: one statement per provider.
+
+`billing.engine.compute_basis` hands over the provider's orders that need nothing but the
+plain rules (paid on performed time, no standard time, a rate per hour for every time band);
+one statement groups the provider's visits of the month, prices those orders' lines with the
+same arithmetic as the Python code (hours rounded half-up to the hundredth, money to the
+öre), inserts the lines (INSERT … SELECT) and answers with what Python still has to do:
+
+- the orders it did not price: absence visits (paid by the day, which needs the sequence of
+  days) or more paid time than granted (the cap); the engine prices those in Python;
+- the orders with low performed time (a deviation each), the visits outside an order, late
+  and overlapping (one deviation each kind), and the sums of the lines it inserted.
+
+The Python path (`engine._visit_time` and the loop in `compute_basis`) stays the reference:
+SQLite uses it for everything, and tests/billing/test_engine_database.py checks that both
+paths write the same lines. See docs/adr/0008-invoice-runs.md.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection
+
+from .constants import RateUnit
+from .models import InvoiceLine
+
+# Status of a visit group: 0 paid, 1 outside an active order, 2 registered after the cut-off
+# (engine._PAYABLE, _OUTSIDE, _LATE).
+# The columns both groupings (own orders, another provider's orders) compute per group.
+_GROUP_COLUMNS = """count(*) AS visits,
+           count(*) FILTER (WHERE v.flags @> '["overlap"]'::jsonb) AS overlapping,
+           count(*) FILTER (WHERE v.kind <> 'absence') AS paid_visits,
+           sum(v.minutes) FILTER (WHERE v.kind NOT IN ('declined', 'absence')) AS performed,
+           sum(v.paid) FILTER (WHERE v.kind NOT IN ('declined', 'absence')) AS paid,
+           sum(v.paid) FILTER (WHERE v.kind = 'declined') AS declined_paid,
+           bool_or(v.kind = 'declined') AS declined,
+           bool_or(v.kind = 'absence') AS absence,
+           -- As the Python path notes it: some (kind, approved) group has more staff than
+           -- visits.
+           COALESCE(
+               sum(v.staff_count) FILTER (WHERE v.kind = 'declined' AND v.approved_over_granted)
+               > count(*) FILTER (WHERE v.kind = 'declined' AND v.approved_over_granted), false)
+           OR COALESCE(
+               sum(v.staff_count) FILTER (WHERE v.kind = 'declined'
+                                          AND NOT v.approved_over_granted)
+               > count(*) FILTER (WHERE v.kind = 'declined' AND NOT v.approved_over_granted),
+               false)
+           OR COALESCE(
+               sum(v.staff_count) FILTER (WHERE v.kind NOT IN ('declined', 'absence')
+                                          AND v.approved_over_granted)
+               > count(*) FILTER (WHERE v.kind NOT IN ('declined', 'absence')
+                                  AND v.approved_over_granted), false)
+           OR COALESCE(
+               sum(v.staff_count) FILTER (WHERE v.kind NOT IN ('declined', 'absence')
+                                          AND NOT v.approved_over_granted)
+               > count(*) FILTER (WHERE v.kind NOT IN ('declined', 'absence')
+                                  AND NOT v.approved_over_granted), false) AS doubled"""
+
+# The provider's visits of the month with their paid minutes (evening and night rounded up to
+# the step, times the staff when double staffing is paid twice).
+_MONTH_VISITS = """    FROM (
+        SELECT v.*, CASE WHEN %(step)s > 0 AND v.time_band IN ('evening', 'night')
+                    THEN (v.minutes + %(step)s - 1) / NULLIF(%(step)s, 0) * %(step)s
+                    ELSE v.minutes END
+               * CASE WHEN %(twice)s THEN v.staff_count ELSE 1 END AS paid
+        FROM billing_visit v
+        WHERE v.provider_id = %(provider)s AND v.municipality_id = %(municipality)s
+            AND v.date >= %(first)s AND v.date <= %(last)s
+"""
+
+_TEMPLATE = """
+WITH ord AS (
+    SELECT * FROM unnest(
+        %(ids)s::bigint[], %(refs)s::text[], %(citizens)s::bigint[], %(services)s::bigint[],
+        %(granted)s::numeric[], %(shares)s::numeric[], %(share_notes)s::text[],
+        %(r_day)s::numeric[], %(r_evening)s::numeric[], %(r_night)s::numeric[],
+        %(r_weekend)s::numeric[]
+    ) AS o(id, ref, citizen_id, service_type_id, granted, share, share_note,
+           r_day, r_evening, r_night, r_weekend)
+),
+own AS MATERIALIZED (
+    -- One pass over the covering index visit_provider_month_idx, grouped by order, band and
+    -- status; the order's period from the provider's own orders. Status 3: a visit on
+    -- another provider's order (the import never makes one), resolved below.
+    SELECT v.order_id, v.time_band,
+           CASE WHEN v.registered_at >= %(late_after)s THEN 2
+                WHEN v.order_id IS NULL THEN 1
+                WHEN o.id IS NULL THEN 3
+                WHEN v.date >= COALESCE(o.starts_on, o.requested_start)
+                     AND (o.ends_on IS NULL OR v.date <= o.ends_on) THEN 0
+                ELSE 1 END AS status,
+           -- GROUP_COLUMNS --
+-- MONTH_VISITS --
+    ) v
+    LEFT JOIN assessments_order o ON o.id = v.order_id AND o.provider_id = %(provider)s
+    GROUP BY 1, 2, 3
+),
+grp AS MATERIALIZED (
+    SELECT * FROM own WHERE status <> 3
+    UNION ALL
+    SELECT v.order_id, v.time_band,
+           CASE WHEN v.date >= COALESCE(x.starts_on, x.requested_start)
+                     AND (x.ends_on IS NULL OR v.date <= x.ends_on) THEN 0
+                ELSE 1 END,
+           -- GROUP_COLUMNS --
+-- MONTH_VISITS --
+            AND v.registered_at < %(late_after)s
+    ) v
+    JOIN assessments_order x ON x.id = v.order_id
+    WHERE EXISTS (SELECT 1 FROM own WHERE status = 3)
+        AND x.provider_id IS DISTINCT FROM %(provider)s
+    GROUP BY 1, 2, 3
+),
+band AS (
+    -- A band of an order may come from both parts above: sum them.
+    SELECT g.order_id, g.time_band,
+           sum(g.paid_visits) AS visits,
+           COALESCE(sum(g.performed), 0) AS performed_minutes,
+           COALESCE(sum(g.paid), 0) + COALESCE(sum(g.declined_paid), 0) * o.share / 100
+               AS paid_minutes,
+           bool_or(g.declined) AS declined,
+           bool_or(g.doubled) AS doubled,
+           bool_or(g.absence) AS absence
+    FROM grp g
+    JOIN ord o ON o.id = g.order_id
+    WHERE g.status = 0
+    GROUP BY g.order_id, g.time_band, o.share
+),
+priced AS (
+    SELECT b.*,
+           round(b.paid_minutes / 60, 2) AS hours,
+           round(b.performed_minutes::numeric / 60, 2) AS performed_hours,
+           CASE b.time_band WHEN 'day' THEN 0 WHEN 'evening' THEN 1 WHEN 'night' THEN 2
+                ELSE 3 END AS band_rank
+    FROM band b
+),
+per_order AS (
+    SELECT o.id, o.granted,
+           round(COALESCE(sum(p.performed_minutes), 0)::numeric / 60, 2) AS performed,
+           COALESCE(bool_or(p.absence), false)
+           OR (%(cap)s AND COALESCE(sum(p.hours), 0) > o.granted) AS rest
+    FROM ord o
+    LEFT JOIN priced p ON p.order_id = o.id
+    GROUP BY o.id, o.granted
+),
+lines AS (
+    SELECT o.citizen_id, o.ref, o.id AS order_id, o.service_type_id,
+           COALESCE(p.time_band, 'day') AS time_band,
+           CASE WHEN row_number() OVER (PARTITION BY o.id ORDER BY p.band_rank) = 1
+                THEN o.granted ELSE 0 END AS granted_hours,
+           COALESCE(p.performed_hours, 0) AS performed_hours,
+           COALESCE(p.hours, 0) AS hours,
+           COALESCE(p.visits, 0) AS visits,
+           CASE COALESCE(p.time_band, 'day') WHEN 'day' THEN o.r_day
+                WHEN 'evening' THEN o.r_evening WHEN 'night' THEN o.r_night
+                ELSE o.r_weekend END AS rate,
+           CASE WHEN p.order_id IS NULL THEN %(note_none)s
+                ELSE concat_ws(', ', %(note_performed)s,
+                    CASE WHEN p.declined THEN o.share_note END,
+                    CASE WHEN %(step)s > 0 AND p.time_band IN ('evening', 'night')
+                         THEN %(note_rounded)s END,
+                    CASE WHEN %(twice)s AND p.doubled THEN %(note_doubled)s END)
+           END AS rule,
+           p.band_rank
+    FROM ord o
+    JOIN per_order r ON r.id = o.id AND NOT r.rest
+    LEFT JOIN priced p ON p.order_id = o.id
+),
+inserted AS (
+    INSERT INTO billing_invoiceline (
+        basis_id, citizen_id, citizen_ref, order_id, service_type_id, time_band,
+        granted_hours, performed_hours, paid_hours, visits, unit, quantity, rate, amount, rule
+    )
+    SELECT %(basis)s, l.citizen_id, l.ref, l.order_id, l.service_type_id, l.time_band,
+           l.granted_hours, l.performed_hours, l.hours, l.visits, %(per_hour)s, l.hours,
+           l.rate, round(l.hours * l.rate, 2), left(l.rule, 300)
+    FROM lines l
+    ORDER BY l.order_id, l.band_rank
+    RETURNING granted_hours, performed_hours, paid_hours, amount
+)
+SELECT
+    (SELECT COALESCE(array_agg(id ORDER BY id), '{}') FROM per_order WHERE rest),
+    (SELECT COALESCE(array_agg(id ORDER BY id), '{}') FROM per_order
+        WHERE NOT rest AND granted <> 0 AND performed * 100 < granted * %(low)s),
+    (SELECT COALESCE(array_agg(performed ORDER BY id), '{}') FROM per_order
+        WHERE NOT rest AND granted <> 0 AND performed * 100 < granted * %(low)s),
+    (SELECT count(*) FROM inserted),
+    (SELECT COALESCE(sum(granted_hours), 0) FROM inserted),
+    (SELECT COALESCE(sum(performed_hours), 0) FROM inserted),
+    (SELECT COALESCE(sum(paid_hours), 0) FROM inserted),
+    (SELECT COALESCE(sum(amount), 0) FROM inserted),
+    (SELECT COALESCE(sum(visits) FILTER (WHERE status = 1), 0) FROM grp),
+    (SELECT COALESCE(sum(visits) FILTER (WHERE status = 2), 0) FROM grp),
+    (SELECT COALESCE(sum(overlapping), 0) FROM grp)
+"""
+# Built from the constants above only; every value is a bound parameter.
+_STATEMENT = _TEMPLATE.replace("-- GROUP_COLUMNS --", _GROUP_COLUMNS).replace(
+    "-- MONTH_VISITS --\n", _MONTH_VISITS
+)
+
+
+@dataclass
+class DatabaseLines:
+    """What the statement did and what it leaves to Python."""
+
+    rest: list[int] = field(default_factory=list)
+    low_performed: list[tuple[int, Decimal]] = field(default_factory=list)
+    lines: int = 0
+    granted_hours: Decimal = Decimal(0)
+    performed_hours: Decimal = Decimal(0)
+    paid_hours: Decimal = Decimal(0)
+    amount: Decimal = Decimal(0)
+    outside: int = 0
+    late: int = 0
+    overlapping: int = 0
+
+
+@dataclass
+class PlainOrder:
+    """One order for the statement: its line values Python already knows."""
+
+    pk: int
+    ref: str
+    citizen_id: int
+    service_type_id: int
+    granted: Decimal
+    share: Decimal
+    share_note: str
+    rates: tuple[Decimal, Decimal, Decimal, Decimal]  # day, evening, night, weekend
+
+
+def available() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def price_lines(
+    *,
+    basis_id: int,
+    provider_id: int,
+    municipality_id: int,
+    first: datetime.date,
+    last: datetime.date,
+    late_after: datetime.datetime,
+    rules,
+    orders: list[PlainOrder],
+) -> DatabaseLines:
+    """Insert the lines of `orders` that need only the plain rules; see the module."""
+    assert InvoiceLine._meta.db_table == "billing_invoiceline"
+    step = int(rules.round_evening_night_to or 0)
+    params = {
+        "ids": [o.pk for o in orders],
+        "refs": [o.ref for o in orders],
+        "citizens": [o.citizen_id for o in orders],
+        "services": [o.service_type_id for o in orders],
+        "granted": [o.granted for o in orders],
+        "shares": [o.share for o in orders],
+        "share_notes": [o.share_note for o in orders],
+        "r_day": [o.rates[0] for o in orders],
+        "r_evening": [o.rates[1] for o in orders],
+        "r_night": [o.rates[2] for o in orders],
+        "r_weekend": [o.rates[3] for o in orders],
+        "late_after": late_after,
+        "step": step,
+        "twice": bool(rules.double_staffing_paid_twice),
+        "cap": bool(rules.cap_at_granted),
+        "low": rules.low_performed_percent,
+        "provider": provider_id,
+        "municipality": municipality_id,
+        "first": first,
+        "last": last,
+        "basis": basis_id,
+        "per_hour": str(RateUnit.PER_HOUR),
+        "note_none": "utförd tid: inga besök",
+        "note_performed": "utförd tid",
+        "note_rounded": f"avrundat uppåt till {step} min",
+        "note_doubled": "dubbelbemanning",
+    }
+    with connection.cursor() as cursor:
+        # The grouping of a large provider's month (hundreds of thousands of visits) stays in
+        # memory instead of spilling to disk; for this transaction only.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        # The planner's row estimates for the unnested orders are far too high, so a large
+        # provider's statement passes the JIT threshold and spends seconds compiling code
+        # for a query that runs in well under one; the plain interpreter is faster here.
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(_STATEMENT, params)
+        row = cursor.fetchone()
+    (rest, low_ids, low_hours, count, granted, performed, paid, amount, outside, late, over) = row
+    return DatabaseLines(
+        rest=list(rest),
+        low_performed=list(zip(low_ids, low_hours, strict=True)),
+        lines=count,
+        granted_hours=granted,
+        performed_hours=performed,
+        paid_hours=paid,
+        amount=amount,
+        outside=int(outside),
+        late=int(late),
+        overlapping=int(over),
+    )

@@ -1,0 +1,1 @@
+"""Views of the quality follow-up app, one module per area."""
