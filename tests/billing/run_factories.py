@@ -159,11 +159,14 @@ _ids = iter(range(1, 10**9))
 
 
 def visit(order, day: int, start: str, minutes: int, *, kind=VisitKind.PERFORMED, staff=1, **extra):
-    """A visit as the import stores it (time band by the municipality's rules)."""
+    """A visit as the import stores it (time band by the municipality's rules), registered
+    when it ended unless `registered_at` says otherwise: a test's outcome never depends on
+    the day it runs (the cut-off of MONTH is a fixed day in the past)."""
     municipality_id = order.decision.citizen.municipality_id
     date = MONTH.replace(day=day)
     hour, minute = (int(x) for x in start.split(":"))
     starts_at = timezone.make_aware(datetime.datetime.combine(date, datetime.time(hour, minute)))
+    ends_at = starts_at + datetime.timedelta(minutes=minutes)
     return Visit.objects.create(
         provider=order.provider,
         external_id=extra.pop("external_id", f"v{next(_ids)}"),
@@ -172,11 +175,11 @@ def visit(order, day: int, start: str, minutes: int, *, kind=VisitKind.PERFORMED
         municipality_id=municipality_id,
         date=date,
         starts_at=starts_at,
-        ends_at=starts_at + datetime.timedelta(minutes=minutes),
+        ends_at=ends_at,
         minutes=minutes,
         staff_count=staff,
         kind=kind,
         time_band=time_band(timezone.localtime(starts_at), rules_for(municipality_id, date)),
-        registered_at=extra.pop("registered_at", timezone.now()),
+        registered_at=extra.pop("registered_at", ends_at),
         **extra,
     )

@@ -2,14 +2,20 @@
 personal care and 4 of service a month, prints the decision, and records the provider the
 citizen chose; the provider sees the order and confirms the start date. axe-core on each page."""
 
+import datetime
 import re
 
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_violations, log_in
 
 
 def test_assessor_registers_and_finds_a_citizen(page, demo_data):
+    # The decision applies from the first of next month, whenever the test runs: the order's
+    # requested start is then that day, and the provider may confirm no earlier start.
+    valid_from = (timezone.localdate().replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+    two_months_later = (valid_from + datetime.timedelta(days=62)).replace(day=1)
     log_in(page, "bistand@tanum.example")
     page.goto("/bistand/")
     page.get_by_role("link", name="Sök eller registrera brukare").click()
@@ -40,7 +46,7 @@ def test_assessor_registers_and_finds_a_citizen(page, demo_data):
 
     # A decision granting 20 hours of personal care and 4 of service a month.
     page.get_by_role("link", name="Nytt beslut").click()
-    page.get_by_label("Gäller från").fill("2026-12-01")
+    page.get_by_label("Gäller från").fill(valid_from.isoformat())
     page.select_option("[name=services-0-service_type]", label="Hemtjänst – omvårdnad")
     page.fill("[name=services-0-granted_hours]", "20")
     page.select_option("[name=services-1-service_type]", label="Hemtjänst – service")
@@ -82,7 +88,9 @@ def test_assessor_registers_and_finds_a_citizen(page, demo_data):
     provider.get_by_role("link", name="Tyra Testsson").click()
     expect(provider.get_by_text("Strandgatan 3")).to_be_visible()
     assert axe_violations(provider) == []
-    provider.get_by_label("Startdatum som har avtalats med brukaren").fill("2026-12-03")
+    provider.get_by_label("Startdatum som har avtalats med brukaren").fill(
+        (valid_from + datetime.timedelta(days=2)).isoformat()
+    )
     provider.get_by_role("button", name="Bekräfta beställningen").click()
     expect(provider.get_by_text("Beställningen är bekräftad.")).to_be_visible()
     provider.context.close()
@@ -91,7 +99,7 @@ def test_assessor_registers_and_finds_a_citizen(page, demo_data):
     page.reload()
     care = page.get_by_role("region", name=re.compile("Hemtjänst – omvårdnad"))
     care.get_by_label("Vald utförare").select_option(label="Tanums kommun – hemtjänst i egen regi")
-    care.get_by_label("Datum för valet").fill("2027-02-01")
+    care.get_by_label("Datum för valet").fill(two_months_later.isoformat())
     care.get_by_label("Skäl för bytet av utförare").select_option(label="Flyttat inom kommunen")
     care.get_by_role("button", name="Registrera byte av utförare").click()
     expect(page.get_by_text("Valet är registrerat och beställningen skickad.")).to_be_visible()
@@ -100,8 +108,6 @@ def test_assessor_registers_and_finds_a_citizen(page, demo_data):
 
 
 def test_a_citizen_who_does_not_choose_gets_the_no_choice_alternative(page, demo_data):
-    import datetime
-
     from assessments import services
     from lov_portal.accounts.models import User
     from lov_portal.core.models import Municipality, ServiceType

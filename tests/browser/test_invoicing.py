@@ -1,14 +1,21 @@
-"""A provider sends its November visits as a CSV file (a bad row first: nothing imported, the
-line named; then the fixed file). Finance in Tanum runs November for providers on both payment
+"""A provider sends this month's visits as a CSV file (a bad row first: nothing imported, the
+line named; then the fixed file). Finance in Tanum runs the month for providers on both payment
 bases: follows the progress bar while the providers' tasks run, sees the bases, answers a
 provider's dispute, approves and downloads the SIE file, a PDF and an e-invoice. The provider
-sees only its own basis. axe-core on each page."""
+sees only its own basis. axe-core on each page.
+
+The month is the current one: the import registers visits now, and a past month's visits sent
+today would be after its cut-off (not paid), so the scenario moves with the calendar."""
+
+import datetime
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from billing import services
 from billing.models import InvoiceRun
+from billing.rules import is_weekend_or_holiday
 from tests.billing.run_factories import build_month, order_for
 from tests.browser.conftest import axe_violations, log_in
 from tests.factories import PASSWORD
@@ -17,8 +24,16 @@ from tests.factories import PASSWORD
 @pytest.fixture
 def month(transactional_db):
     s = build_month()
-    s["order"] = order_for(s, s["performed"], n=1, hours=20)
-    order_for(s, s["granted"], n=2, hours=30)
+    first = timezone.localdate().replace(day=1)
+    s["first"] = first
+    # A working day of the month: 08:00 is a day visit and 19:00 an evening one.
+    s["workday"] = next(
+        day
+        for day in (first + datetime.timedelta(days=n) for n in range(10))
+        if not is_weekend_or_holiday(day)
+    )
+    s["order"] = order_for(s, s["performed"], n=1, hours=20, starts=first)
+    order_for(s, s["granted"], n=2, hours=30, starts=first)
     return s
 
 
@@ -35,6 +50,7 @@ def test_finance_runs_a_month_and_the_provider_disputes_a_line(
     page, browser, live_server, month, monkeypatch, tmp_path
 ):
     ref = month["order"].reference
+    day, label = month["workday"].isoformat(), f"{month['first']:%Y-%m}"
     provider_context = browser.new_context(base_url=live_server.url)
     provider = provider_context.new_page()
     log_in(provider, month["performed_user"].email, PASSWORD)
@@ -42,12 +58,10 @@ def test_finance_runs_a_month_and_the_provider_disputes_a_line(
     provider.get_by_role("link", name="Utförd tid: skicka besök").click()
     assert axe_violations(provider) == []
     good = [
-        f"v1;{ref};2026-11-02;08:00;09:00;1;utford",
-        f"v2;{ref};2026-11-02;19:00;19:20;1;utford",
+        f"v1;{ref};{day};08:00;09:00;1;utford",
+        f"v2;{ref};{day};19:00;19:20;1;utford",
     ]
-    send_visits(
-        provider, tmp_path / "bad.csv", [*good, "v3;B999999;2026-11-03;08:00;09:00;1;utford"]
-    )
+    send_visits(provider, tmp_path / "bad.csv", [*good, f"v3;B999999;{day};08:00;09:00;1;utford"])
     expect(provider.get_by_text("Inget importerades")).to_be_visible()
     errors = provider.get_by_role("table", name="Varje felaktig rad med radnummer och orsak")
     assert errors.get_by_role("rowheader").all_inner_texts() == ["4"]  # the bad row's line
@@ -64,7 +78,7 @@ def test_finance_runs_a_month_and_the_provider_disputes_a_line(
     page.get_by_role("link", name="Fakturakörningar").click()
     assert axe_violations(page) == []
     page.get_by_label("Kommun").select_option(label=str(month["municipality"]))
-    page.get_by_role("textbox", name="Månad").fill("2026-11")
+    page.get_by_role("textbox", name="Månad").fill(label)
     page.get_by_role("button", name="Starta fakturakörningen").click()
     expect(page.get_by_text("Fakturakörningen har startat.")).to_be_visible()
     progress = page.get_by_role("progressbar")
@@ -112,7 +126,7 @@ def test_finance_runs_a_month_and_the_provider_disputes_a_line(
     page.get_by_label("Svar till utföraren").fill("Tiden kommer från er egen registrering.")
     page.get_by_role("button", name="Skicka svaret").click()
     assert axe_violations(page) == []
-    page.get_by_role("link", name="Fakturakörning 2026-11").click()
+    page.get_by_role("link", name=f"Fakturakörning {label}").click()
     page.get_by_role("button", name="Attestera körningen").click()
     expect(page.get_by_text("Körningen är attesterad. Fakturorna är slutliga.")).to_be_visible()
     expect(page.get_by_text("Attesterad", exact=True)).to_be_visible()
