@@ -1,8 +1,11 @@
 """Demo survey results for one municipality (Munkedal in seed_demo): every provider with a
-contract there, in-house included, for 2025 and 2026, on every indicator; one private provider
-with only 4 answers on NKI in 2026, which is stored and never published."""
+contract there, in-house included, for last year and this year, on every indicator; one
+private provider with only 4 answers on NKI this year, which is stored and never published.
+The years follow the calendar, so the demo always shows this year's results."""
 
 from decimal import Decimal
+
+from django.utils import timezone
 
 from lov_portal.core.selectors import service_type_list
 from providers.selectors import provider_list_for_municipality
@@ -34,16 +37,18 @@ def seed_surveys(*, municipality, actor) -> None:
     if service is None:
         return
     providers = list(provider_list_for_municipality(municipality_id=municipality.pk))
+    this_year = timezone.localdate().year
     for n, provider in enumerate(sorted(providers, key=lambda p: p.pk)):
-        for year in (2025, 2026):
+        for year in (this_year - 1, this_year):
+            later = year - (this_year - 1)  # 0 last year, 1 this year
             for indicator in indicator_list():
-                shift = (n * 3 - 2) + (year - 2025) * 2
+                shift = (n * 3 - 2) + later * 2
                 if indicator.code == "continuity":
-                    value = Decimal(BASE[indicator.code] + n - (year - 2025))
+                    value = Decimal(BASE[indicator.code] + n - later)
                 else:
                     value = Decimal(min(100, BASE[indicator.code] + shift))
                 respondents = 18 + 7 * n
-                if n == 1 and year == 2026 and indicator.code == "nki":
+                if n == 1 and year == this_year and indicator.code == "nki":
                     respondents = 4  # a small group: stored, never published
                 survey_result_save(
                     municipality=municipality,

@@ -74,6 +74,15 @@ class CaseFactory(factory.django.DjangoModelFactory):
     subject = "Uteblivna besök"
     description = "Personalen kom inte på tisdag och onsdag."
 
+    @classmethod
+    def _create(cls, model_class, *args, received_at=None, **kwargs):
+        """`received_at` backdates the case (the field is set on insert, to now)."""
+        case = super()._create(model_class, *args, **kwargs)
+        if received_at is not None:
+            model_class.objects.filter(pk=case.pk).update(received_at=received_at)
+            case.received_at = received_at
+        return case
+
 
 class QualityReportFactory(factory.django.DjangoModelFactory):
     class Meta:

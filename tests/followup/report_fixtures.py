@@ -8,6 +8,8 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils import timezone
+
 from followup.constants import CaseKind, FindingStatus, Severity, VisitStatus
 from lov_portal.accounts.constants import Role
 from tests.factories import (
@@ -123,12 +125,17 @@ def build_world() -> World:
         status=VisitStatus.CANCELLED,
         officer=officer,
     )
-    CaseFactory(municipality=munkedal, provider=asa, kind=CaseKind.COMPLAINT)
-    CaseFactory(municipality=munkedal, provider=asa, kind=CaseKind.COMPLAINT)
-    CaseFactory(municipality=munkedal, provider=asa, kind=CaseKind.LEX_SARAH)
-    CaseFactory(municipality=munkedal, provider=in_house, kind=CaseKind.DEVIATION)
-    CaseFactory(municipality=munkedal, provider=None, kind=CaseKind.COMPLAINT)
-    CaseFactory(municipality=lysekil, provider=asa, kind=CaseKind.COMPLAINT)
+    # Cases of the report's year, whatever year the test runs in.
+    received = timezone.make_aware(datetime.datetime(YEAR, 6, 1, 10, 0))
+    for municipality, provider, kind in [
+        (munkedal, asa, CaseKind.COMPLAINT),
+        (munkedal, asa, CaseKind.COMPLAINT),
+        (munkedal, asa, CaseKind.LEX_SARAH),
+        (munkedal, in_house, CaseKind.DEVIATION),
+        (munkedal, None, CaseKind.COMPLAINT),
+        (lysekil, asa, CaseKind.COMPLAINT),
+    ]:
+        CaseFactory(municipality=municipality, provider=provider, kind=kind, received_at=received)
     return World(
         munkedal=munkedal,
         tanum=tanum,
