@@ -13,9 +13,12 @@ same process on the same rows:
      compensation) with the same rules, wall clock (best of two: one before, one after the run);
 
 and checks that every provider's totals agree (exit 1 if any differ). It also measures visit
-import throughput, the PDF time for all providers and peak memory.
+import throughput, the PDF time for all providers and peak memory; `--floor` also times what
+no per-provider design gets below (the run's lines inserted and checked again, rolled back,
+and one grouping of every visit).
 
     .venv/bin/python -m bench.invoice_run [--scale 1.0] [--fresh] [--profile] [--workers N]
+        [--floor]
 
 Prints `invoice_run_vs_raw_sql: <ratio>` last. Target: at most 5. Uses its own database
 (BENCH_INVOICE_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/lov_portal_bench_invoice);
@@ -875,6 +878,54 @@ def import_throughput(municipality, rng: random.Random) -> str:
     )
 
 
+def floor(run) -> str:
+    """What no per-provider design gets below on this machine: the run's lines inserted again
+    (the table's indexes included) and their foreign keys checked, in a transaction that is
+    rolled back, and one grouping of every visit of the month by provider, order and band
+    (PostgreSQL may run it in parallel, as the raw aggregate). Not part of the ratio."""
+    from django.db import connection, transaction
+
+    from billing.rules import month_bounds
+
+    columns = (
+        "basis_id, citizen_id, citizen_ref, order_id, service_type_id, time_band, granted_hours, "
+        "performed_hours, paid_hours, visits, unit, quantity, rate, amount, rule"
+    )
+    first, last = month_bounds(MONTH)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE bench_lines ON COMMIT DROP AS SELECT {columns} "
+            "FROM billing_invoiceline WHERE basis_id IN "
+            "(SELECT id FROM billing_invoicebasis WHERE run_id = %s)",
+            [run.pk],
+        )
+        started = time.perf_counter()
+        cursor.execute(
+            f"INSERT INTO billing_invoiceline ({columns}) SELECT {columns} FROM bench_lines"
+        )
+        lines = cursor.rowcount
+        inserted = time.perf_counter()
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        checked = time.perf_counter()
+        transaction.set_rollback(True)
+    started_grouping = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT v.provider_id, v.order_id, v.time_band, count(*), "
+            "sum(v.minutes), sum(v.staff_count) FILTER (WHERE v.kind = 'declined') "
+            "FROM billing_visit v WHERE v.municipality_id = %s AND v.date BETWEEN %s AND %s "
+            "GROUP BY 1, 2, 3) g",
+            [run.municipality_id, first, last],
+        )
+        cursor.fetchone()
+    grouped = time.perf_counter() - started_grouping
+    return (
+        f"floor: inserting the run's {lines} lines {inserted - started:.2f} s, checking their "
+        f"foreign keys {checked - inserted:.2f} s, grouping every visit by provider, order and "
+        f"band {grouped:.2f} s"
+    )
+
+
 def pdf_time(run, budget: float) -> str:
     """Seconds to render every provider's basis as PDF (not part of the ratio). Stops once
     `budget` seconds are spent and estimates the rest by the number of lines."""
@@ -928,6 +979,11 @@ def main() -> None:
         type=float,
         default=90,
         help="render PDFs for at most this long, then estimate the rest (0: skip them)",
+    )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also time inserting the run's lines again and one grouping of every visit",
     )
     args = parser.parse_args()
     if args.profile:
@@ -989,6 +1045,8 @@ def main() -> None:
         sys.exit(1)
     differing = compare(run, raw)
     peak_run = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if args.floor:
+        print(floor(run), flush=True)
     if args.pdf_seconds > 0:
         print(pdf_time(run, args.pdf_seconds), flush=True)
     else:
