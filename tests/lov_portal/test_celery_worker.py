@@ -51,7 +51,11 @@ def test_real_worker_runs_a_task_sent_through_redis():
     app.conf.task_always_eager = False
     try:
         result = ping.apply_async(queue=queue)
-        assert result.get(timeout=60) == "pong"
+        # This process is not inside a task; but Celery's "inside a task" flag is one global
+        # that eager tasks set and restore around themselves, and two threads running eager
+        # tasks at once in an earlier test (the live server's, or a concurrency test's) can
+        # leave it set, so `get` would refuse with "Never call result.get() within a task!".
+        assert result.get(timeout=60, disable_sync_subtasks=False) == "pong"
         assert result.state == "SUCCESS"
     finally:
         app.conf.task_always_eager = eager
