@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lov_portal.core.constants import NoChoiceRule
 from lov_portal.core.identity import parse_identity_number
+from lov_portal.core.models import StatusChange
 from lov_portal.core.validators import validate_postal_code
 
 from .constants import (
@@ -188,24 +189,6 @@ class GrantedService(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service_type}: {self.granted_hours} {self.get_unit_display()}"
-
-
-class StatusChange(models.Model):
-    """History of a workflow's status: who moved it, when, from what to what."""
-
-    from_status = models.CharField(max_length=20)
-    to_status = models.CharField(max_length=20)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        abstract = True
-        ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status} → {self.to_status}"
 
 
 class DecisionStatusChange(StatusChange):

@@ -227,14 +227,7 @@ def choice_statistics(*, municipality_id: int, year: int) -> dict:
     events = _choice_events(municipality_id=municipality_id, year=year)
     own = events.filter(no_choice_rule="")
     changes = own.filter(previous_provider__isnull=False)
-    change_counts = {
-        row["month"]: row["n"]
-        for row in changes.annotate(month=ExtractMonth("chosen_on"))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .order_by()
-    }
-    change_counts[0] = sum(change_counts.values())
+    change_counts = {0: 0}
     by_reason: dict[str, dict[int, int]] = {}
     for row in (
         changes.annotate(month=ExtractMonth("chosen_on"))
@@ -242,9 +235,9 @@ def choice_statistics(*, municipality_id: int, year: int) -> dict:
         .annotate(n=Count("pk"))
         .order_by()
     ):
-        months = by_reason.setdefault(row["change_reason"], {0: 0})
-        months[row["month"]] = row["n"]
-        months[0] += row["n"]
+        for months in (change_counts, by_reason.setdefault(row["change_reason"], {0: 0})):
+            months[row["month"]] = months.get(row["month"], 0) + row["n"]
+            months[0] += row["n"]
     return {
         "chose": _citizens_per_month(own.filter(previous_provider__isnull=True)),
         "no_choice": _citizens_per_month(events.exclude(no_choice_rule="")),

@@ -15,7 +15,7 @@ from lov_portal.core.constants import NoChoiceRule
 from lov_portal.core.identity import parse_identity_number
 from lov_portal.core.selectors import area_list_for_postal_code
 from lov_portal.core.validators import normalise_postal_code
-from lov_portal.core.workflow import transition
+from lov_portal.core.workflow import status_history, transition
 from providers.constants import CapacityUnit
 from providers.selectors import (
     contract_get_locked,
@@ -144,21 +144,6 @@ def contact_person_add(*, citizen: Citizen, actor, **fields) -> ContactPerson:
 # --- Decisions (biståndsbeslut) ----------------------------------------------------------------
 
 
-def _history(actor, model=None, field: str = "decision"):
-    """The history callable transition() needs: one row per move in `model`."""
-    model = model or DecisionStatusChange
-
-    def record(obj, from_status, to_status):
-        return model.objects.create(
-            **{field: obj},
-            from_status=from_status,
-            to_status=to_status,
-            actor=actor if getattr(actor, "is_authenticated", False) else None,
-        )
-
-    return record
-
-
 def decision_transition(decision: Decision, to: str, actor, **kwargs) -> Decision:
     """The one way a decision's status changes."""
     return transition(
@@ -166,7 +151,7 @@ def decision_transition(decision: Decision, to: str, actor, **kwargs) -> Decisio
         to=to,
         actor=actor,
         allowed=DECISION_TRANSITIONS,
-        history=_history(actor),
+        history=status_history(DecisionStatusChange, "decision", actor),
         may=lambda user, obj: user.has_perm("assessments.make_decision", obj),
         **kwargs,
     )
@@ -359,7 +344,7 @@ def order_transition(order: Order, to: str, actor, permission: str, **kwargs) ->
         to=to,
         actor=actor,
         allowed=ORDER_TRANSITIONS,
-        history=_history(actor, OrderStatusChange, "order"),
+        history=status_history(OrderStatusChange, "order", actor),
         may=lambda user, obj: user.has_perm(permission, obj),
         **kwargs,
     )

@@ -14,6 +14,7 @@ from rules.contrib.views import PermissionRequiredMixin
 from lov_portal.accounts.constants import Role
 from lov_portal.audit.constants import AuditAction
 from lov_portal.audit.services import audit_log
+from lov_portal.core.forms import apply_errors
 from lov_portal.core.models import Municipality
 from lov_portal.core.views import SectionHomeView
 from lov_portal.permissions import user_scope
@@ -63,14 +64,6 @@ class HomeView(SectionHomeView):
         return context
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 class CitizenSearchView(PermissionRequiredMixin, TemplateView):
     """Find a citizen of one's municipality by personnummer or samordningsnummer."""
 
@@ -113,7 +106,7 @@ class CitizenRegisterView(PermissionRequiredMixin, FormView):
                 **data,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("The citizen is registered."))
         return redirect("assessments:citizen_detail", pk=citizen.pk)
@@ -172,7 +165,7 @@ class CitizenUpdateView(CitizenMixin, FormView):
                 citizen=self.citizen, actor=self.request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("The changes are saved."))
         return redirect("assessments:citizen_detail", pk=self.citizen.pk)
@@ -235,7 +228,7 @@ class DecisionFormMixin:
         try:
             return write(services=_services(formset), **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return None
 
 
@@ -433,7 +426,7 @@ class ChoiceRecordView(DecisionDetailView):
                     **form.cleaned_data,
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("The choice is recorded and the order sent."))
                 return redirect("assessments:decision_detail", pk=self.decision.pk)
@@ -478,7 +471,7 @@ class ProviderOrderDetailView(PermissionRequiredMixin, TemplateView):
             try:
                 services.order_confirm(order=self.order, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("The order is confirmed."))
                 return redirect("provider_orders:detail", pk=self.order.pk)

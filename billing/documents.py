@@ -22,6 +22,8 @@ from lxml import etree
 from weasyprint import HTML
 
 from .constants import DeviationKind, RateUnit, TimeBand
+from .models import InvoiceBasis
+from .rules import month_bounds
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -72,11 +74,6 @@ def _digits(text: str) -> str:
     return re.sub(r"\D", "", text or "")
 
 
-def month_end(month: datetime.date) -> datetime.date:
-    following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    return following - datetime.timedelta(days=1)
-
-
 def document_date(run) -> datetime.date:
     """The issue date of a run's documents: the day it was approved (attested), else the day
     it finished, else the last day of the month. Never today: the same run gives the same
@@ -84,7 +81,7 @@ def document_date(run) -> datetime.date:
     moment = run.approved_at or run.finished_at
     if moment is not None:
         return timezone.localdate(moment)
-    return month_end(run.month)
+    return month_bounds(run.month)[1]
 
 
 def is_correction(basis) -> bool:
@@ -95,8 +92,6 @@ def previous_basis(basis):
     """The same provider's basis in the version this run corrects, or None."""
     if basis.run.previous_id is None:
         return None
-    from .models import InvoiceBasis
-
     return (
         InvoiceBasis.objects.filter(run_id=basis.run.previous_id, provider_id=basis.provider_id)
         .select_related("provider")
@@ -172,7 +167,7 @@ def _pdf_context(basis) -> dict:
     for group in groups.values():
         total = _fixed(["Summa", "", "", "", _sv(group["paid"]), "", "", _sv(group["amount"]), ""])
         group["text"] = "\n".join([PDF_HEADER, *group.pop("rows"), total])
-    previous = previous_basis(basis) if is_correction(basis) else None
+    previous = previous_basis(basis)
     return {
         "basis": basis,
         "run": run,
@@ -272,7 +267,7 @@ def _party(parent, *, name, orgnr, street, postal_code, city, email="", f_tax=Fa
     return party
 
 
-def _ubl_lines(basis) -> list[dict]:
+def _ubl_lines(basis, previous) -> list[dict]:
     """The invoice lines as signed amounts (before a credit note flips them).
 
     A first version has one line per basis line (quantity = paid hours or visits, price = the
@@ -322,7 +317,6 @@ def _ubl_lines(basis) -> list[dict]:
             )
         expected = _money(basis.total)
     else:
-        previous = previous_basis(basis)
         services: OrderedDict[int, dict] = OrderedDict()
         for source, sign in ((basis, 1), (previous, -1)):
             if source is None:
@@ -389,12 +383,12 @@ def basis_ubl(basis) -> bytes:
     run = basis.run
     municipality = run.municipality
     provider = basis.provider
-    rows = _ubl_lines(basis)
+    previous = previous_basis(basis)
+    rows = _ubl_lines(basis, previous)
     payable = _money(basis.to_pay if is_correction(basis) else basis.total)
     credit = payable < 0
     sign = -1 if credit else 1
     issue = document_date(run)
-    previous = previous_basis(basis) if is_correction(basis) else None
 
     root_ns = NS_CREDIT_NOTE if credit else NS_INVOICE
     root = etree.Element(
@@ -421,7 +415,7 @@ def basis_ubl(basis) -> bytes:
     _cbc(root, "BuyerReference", f"{municipality.code}-{run.month:%Y-%m}")
     period = _cac(root, "InvoicePeriod")
     _cbc(period, "StartDate", run.month.isoformat())
-    _cbc(period, "EndDate", month_end(run.month).isoformat())
+    _cbc(period, "EndDate", month_bounds(run.month)[1].isoformat())
     if previous is not None:
         _cbc(
             _cac(_cac(root, "BillingReference"), "InvoiceDocumentReference"), "ID", previous.number
@@ -609,7 +603,7 @@ def run_sie(run) -> bytes:
     """The run as an SIE 4 file (type 4: verifications), PC8 (code page 437): one verification
     per basis with something to pay, dated the last day of the month."""
     municipality = run.municipality
-    day = month_end(run.month)
+    day = month_bounds(run.month)[1]
     lines = [
         "#FLAGGA 0",
         "#FORMAT PC8",

@@ -8,14 +8,14 @@ imports them all or none (docs/api/performed-time.md).
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from lov_portal.core.csvfile import read_csv_rows
 
 from .constants import VisitKind
 
@@ -160,46 +160,7 @@ def read_csv(data: bytes) -> list[dict]:
     UTF-8, no or a wrong header, too many rows. Row-level problems are left to `clean_row`."""
     if len(data) > MAX_BYTES:
         raise ValidationError(_("The file is larger than 10 MB. Split it into smaller files."))
-    if b"\x00" in data[:MAX_BYTES]:
-        raise ValidationError(_("The file is not a text file. Send a CSV file."))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError(_("The file is not UTF-8 text. Save it as CSV UTF-8.")) from None
-    if not text.strip():
-        raise ValidationError(_("The file is empty."))
-    first_line = text.splitlines()[0]
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [column.strip().lower() for column in next(reader)]
-    except csv.Error:
-        raise ValidationError(_("The file is not a readable CSV file.")) from None
-    missing = [column for column in COLUMNS if column not in header]
-    if missing:
-        raise ValidationError(
-            _("The header row lacks the columns: %(columns)s. Expected: %(expected)s.")
-            % {"columns": ", ".join(missing), "expected": ";".join(COLUMNS)}
-        )
-    positions = {COLUMNS[column]: header.index(column) for column in COLUMNS}
-    rows = []
-    try:
-        for values in reader:
-            if not any(value.strip() for value in values):
-                continue
-            if len(rows) >= MAX_ROWS:
-                raise ValidationError(
-                    _("The file has more than %(max)s rows. Split it into smaller files.")
-                    % {"max": f"{MAX_ROWS:,}".replace(",", " ")}
-                )
-            row = {"line": reader.line_num}
-            for key, position in positions.items():
-                row[key] = values[position] if position < len(values) else ""
-            rows.append(row)
-    except csv.Error:
-        raise ValidationError(
-            _("The file is not a readable CSV file (line %(line)s).") % {"line": reader.line_num}
-        ) from None
+    rows = read_csv_rows(data, columns=COLUMNS, required=COLUMNS, max_rows=MAX_ROWS)
     if not rows:
         raise ValidationError(_("The file has no visits, only a header row."))
     return rows

@@ -12,6 +12,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from lov_portal.core.models import StatusChange
+
 from .constants import (
     DeviationKind,
     DisputeStatus,
@@ -410,20 +412,8 @@ class InvoiceRun(models.Model):
         return int(100 * self.providers_done / self.providers_total)
 
 
-class InvoiceRunStatusChange(models.Model):
+class InvoiceRunStatusChange(StatusChange):
     run = models.ForeignKey(InvoiceRun, on_delete=models.CASCADE, related_name="history")
-    from_status = models.CharField(max_length=20)
-    to_status = models.CharField(max_length=20)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status} → {self.to_status}"
 
     @property
     def to_label(self) -> str:

@@ -112,12 +112,20 @@ def finance_municipality_get(*, user, pk=None):
     return get_object_or_404(municipalities, pk=pk)
 
 
+def _require_finance_municipality(user, municipality):
+    """`municipality` when the user is a finance officer there, else 404 (as when it does not
+    exist). No query: the user's scope is read once per request."""
+    if municipality.pk not in _finance_municipality_ids(user):
+        raise Http404
+    return municipality
+
+
 def rate_list_for_user(
     *, user, municipality, service_type=None, valid_on: datetime.date | None = None
 ) -> QuerySet[Rate]:
     """The municipality's rates (the user must be a finance officer there), optionally for
     one service and valid on one date."""
-    municipality = finance_municipality_get(user=user, pk=municipality.pk)
+    municipality = _require_finance_municipality(user, municipality)
     rates = Rate.objects.filter(municipality=municipality).select_related("service_type")
     if service_type is not None:
         rates = rates.filter(service_type=service_type)
@@ -131,9 +139,10 @@ def rate_list_for_user(
 
 
 def rate_get_for_user(*, user, pk) -> Rate:
-    ids = user_scope(user).municipality_ids(Role.FINANCE_OFFICER)
     return get_object_or_404(
-        Rate.objects.filter(municipality_id__in=ids).select_related("municipality", "service_type"),
+        Rate.objects.filter(municipality_id__in=_finance_municipality_ids(user)).select_related(
+            "municipality", "service_type"
+        ),
         pk=pk,
     )
 
@@ -169,7 +178,7 @@ class RateRow:
         return self.cells.get(ProviderKind.PRIVATE, [])
 
 
-BAND_ORDER = {"day": 0, "evening": 1, "night": 2, "weekend": 3}
+BAND_ORDER = {band: position for position, band in enumerate(TimeBand.values)}
 
 
 def rate_table(rates) -> list[RateRow]:
@@ -194,7 +203,7 @@ def rate_table(rates) -> list[RateRow]:
 
 def billing_rules_list_for_user(*, user, municipality) -> QuerySet[BillingRules]:
     """All rules of the municipality, newest first (the history)."""
-    municipality = finance_municipality_get(user=user, pk=municipality.pk)
+    municipality = _require_finance_municipality(user, municipality)
     return (
         BillingRules.objects.filter(municipality=municipality)
         .prefetch_related("service_rules__service_type")
@@ -208,9 +217,8 @@ def billing_rules_in_force(*, rules_list, day: datetime.date):
 
 
 def billing_rules_get_for_user(*, user, pk) -> BillingRules:
-    ids = user_scope(user).municipality_ids(Role.FINANCE_OFFICER)
     return get_object_or_404(
-        BillingRules.objects.filter(municipality_id__in=ids)
+        BillingRules.objects.filter(municipality_id__in=_finance_municipality_ids(user))
         .select_related("municipality")
         .prefetch_related("service_rules__service_type"),
         pk=pk,
@@ -303,14 +311,14 @@ def _runs_shown(municipality, months: list[datetime.date]) -> dict[datetime.date
         status__in=[RunStatus.APPROVED, RunStatus.PRELIMINARY],
     ).order_by("month", "version")
     chosen: dict[datetime.date, InvoiceRun] = {}
-    for run in runs:
+    for run in runs:  # a month's versions oldest first (a version is unique in its month)
         current = chosen.get(run.month)
-        if current is None:
-            chosen[run.month] = run
-        elif run.status == RunStatus.APPROVED:
-            if current.status != RunStatus.APPROVED or run.version > current.version:
-                chosen[run.month] = run
-        elif current.status != RunStatus.APPROVED and run.version > current.version:
+        # A later version takes the place, unless it is preliminary and the chosen approved.
+        if not (
+            current is not None
+            and current.status == RunStatus.APPROVED
+            and run.status != RunStatus.APPROVED
+        ):
             chosen[run.month] = run
     return chosen
 
@@ -320,7 +328,7 @@ def reconciliation_for(user, municipality, months) -> Reconciliation:
     reference only) over `months` (first-of-month dates), read from the invoice lines of each
     month's latest approved run version, or its latest preliminary one when none is approved.
     Two queries whatever the size: the runs, and one aggregate over their lines."""
-    municipality = finance_municipality_get(user=user, pk=municipality.pk)
+    municipality = _require_finance_municipality(user, municipality)
     months = sorted({m.replace(day=1) for m in months})
     index = {m: i for i, m in enumerate(months)}
     runs = _runs_shown(municipality, months)

@@ -25,7 +25,7 @@ from lov_portal.audit.constants import AuditAction
 from lov_portal.audit.services import audit_event_record
 from lov_portal.core.bulk import insert_rows
 from lov_portal.core.models import Municipality
-from lov_portal.core.workflow import transition
+from lov_portal.core.workflow import status_history, transition
 from providers.selectors import provider_list_by_ids
 
 from . import engine, imports
@@ -61,12 +61,6 @@ def _may_run(actor, run: InvoiceRun) -> bool:
     return actor.has_perm("billing.manage_runs", run)
 
 
-def _run_history(run: InvoiceRun, from_status: str, to_status: str, actor) -> None:
-    InvoiceRunStatusChange.objects.create(
-        run=run, from_status=from_status, to_status=to_status, actor=actor
-    )
-
-
 def invoice_run_transition(*, run: InvoiceRun, to: str, actor, changes=None, on_commit=None):
     """The one place an invoice run's status changes. `actor` None is the system (a task)."""
     return transition(
@@ -74,7 +68,7 @@ def invoice_run_transition(*, run: InvoiceRun, to: str, actor, changes=None, on_
         to=to,
         actor=actor,
         allowed=RUN_TRANSITIONS,
-        history=lambda locked, old, new: _run_history(locked, old, new, actor),
+        history=status_history(InvoiceRunStatusChange, "run", actor),
         may=_may_run,
         changes=changes,
         on_commit=on_commit,
@@ -136,7 +130,7 @@ def invoice_run_start(*, municipality, month: datetime.date, actor) -> tuple[Inv
             {"month": _("A month can be invoiced once it has begun.")}, code="future_month"
         )
     run = InvoiceRun.objects.create(municipality=municipality, month=month, started_by=actor)
-    _run_history(run, "", RunStatus.QUEUED, actor)
+    status_history(InvoiceRunStatusChange, "run", actor)(run, "", RunStatus.QUEUED)
     audit_event_record(actor=actor, action=AuditAction.CREATE, obj=run, message="invoice run")
     return _begin(run, actor), True
 
@@ -159,7 +153,7 @@ def invoice_run_correct(*, run: InvoiceRun, actor) -> InvoiceRun:
         previous=locked,
         started_by=actor,
     )
-    _run_history(correction, "", RunStatus.QUEUED, actor)
+    status_history(InvoiceRunStatusChange, "run", actor)(correction, "", RunStatus.QUEUED)
     audit_event_record(
         actor=actor, action=AuditAction.CREATE, obj=correction, message="invoice run correction"
     )
@@ -362,9 +356,7 @@ def _check_no_approved_run(municipality_id: int, from_date: datetime.date, field
     valid on its first day, so a change from `from_date` affects the months starting on or
     after it (and the month it starts on the first of)."""
     first_affected = (
-        from_date
-        if from_date.day == 1
-        else (from_date.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+        from_date if from_date.day == 1 else month_bounds(from_date)[1] + datetime.timedelta(days=1)
     )
     approved = (
         InvoiceRun.objects.filter(
@@ -710,10 +702,11 @@ def _base_flags(visit, order, last_day: datetime.date, registered_on: datetime.d
     return flags
 
 
-def _fill(visit, row_date, start, end, order, rules_cache, tz, registered_on) -> None:
-    """Set the derived fields of a visit (a Visit or a _NewVisit) from its date and times."""
+def _fill(visit, row_date, interval, order, rules_cache, registered_on) -> None:
+    """Set the derived fields of a visit (a Visit or a _NewVisit) from its date and its
+    `interval` (the caller's `_interval`, already checked for a length)."""
     visit.date = row_date
-    visit.starts_at, visit.ends_at, visit.minutes = _interval(row_date, start, end, tz)
+    visit.starts_at, visit.ends_at, visit.minutes = interval
     rules, last_day = rules_cache.get(order.decision.citizen.municipality_id, row_date)
     visit.time_band = time_band(visit.starts_at, rules)
     visit.flags = _base_flags(visit, order, last_day, registered_on)
@@ -939,7 +932,7 @@ def visit_import_rows(
         orders.update(order_map_for_provider(provider=provider, pks=order_pks[i : i + _CHUNK]))
     existing = _existing_visits(provider, [row.visit_id for row in cleaned])
     unchanged = 0
-    to_create: list[imports.VisitRow] = []
+    to_create: list[tuple[imports.VisitRow, tuple]] = []  # each row with its interval
     for row in cleaned:
         order = orders.get(row.order_pk)
         if order is None:
@@ -967,11 +960,11 @@ def visit_import_rows(
                     )
                 )
             continue
-        starts_at, ends_at, minutes = _interval(row.date, row.start, row.end, tz)
-        if minutes <= 0:
+        interval = _interval(row.date, row.start, row.end, tz)
+        if interval[2] <= 0:
             errors.append((row.line, _("The visit has no length (a change to summer time).")))
             continue
-        to_create.append(row)
+        to_create.append((row, interval))
 
     batch = VisitImport.objects.create(
         provider=provider,
@@ -996,7 +989,7 @@ def visit_import_rows(
     registered_on = timezone.localdate(now)
     new_visits = []
     months_by_order = defaultdict(set)
-    for row in to_create:
+    for row, interval in to_create:
         order = orders[row.order_pk]
         visit = _NewVisit(
             external_id=row.visit_id,
@@ -1006,7 +999,7 @@ def visit_import_rows(
             staff_count=row.staff_count,
             kind=row.kind,
         )
-        _fill(visit, row.date, row.start, row.end, order, rules_cache, tz, registered_on)
+        _fill(visit, row.date, interval, order, rules_cache, registered_on)
         new_visits.append(visit)
         months_by_order[order.pk].add(row.date.replace(day=1))
     months = set().union(*months_by_order.values()) if months_by_order else set()
@@ -1101,8 +1094,8 @@ def visit_update(*, visit: Visit, actor, reason: str, **changes) -> Visit:
     old_month = visit.date.replace(day=1)
     visit.staff_count = staff
     visit.kind = changes.get("kind", visit.kind)
-    _starts_at, _ends_at, minutes = _interval(day, start, end, tz)
-    if minutes <= 0:
+    interval = _interval(day, start, end, tz)
+    if interval[2] <= 0:
         raise ValidationError({"end": _("The visit has no length (a change to summer time).")})
     after_probe = {
         "date": day.isoformat(),
@@ -1115,7 +1108,7 @@ def visit_update(*, visit: Visit, actor, reason: str, **changes) -> Visit:
         raise ValidationError(_("Nothing is changed."), code="unchanged")
     visit.registered_at = timezone.now()
     registered_on = timezone.localdate(visit.registered_at)
-    _fill(visit, day, start, end, visit.order, _RulesCache(), tz, registered_on)
+    _fill(visit, day, interval, visit.order, _RulesCache(), registered_on)
     visit.save()
     order = visit.order
     changed = _refresh_order_flags({order.pk: order}, {old_month, day.replace(day=1)})

@@ -6,38 +6,27 @@ person who complained gave for it."""
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from lov_portal.accounts.constants import Role
 from lov_portal.accounts.models import User
+from providers.notifications import portal_link, provider_emails
 
 from .constants import CaseChannel
 from .models import Case
 
 
-def _emails(**filters) -> list[str]:
-    return list(
-        User.objects.filter(is_active=True, **filters).values_list("email", flat=True).distinct()
-    )
-
-
 def _quality_officer_emails(municipality_id: int) -> list[str]:
-    return _emails(
-        role_assignments__role=Role.QUALITY_OFFICER,
-        role_assignments__municipality_id=municipality_id,
+    return list(
+        User.objects.filter(
+            is_active=True,
+            role_assignments__role=Role.QUALITY_OFFICER,
+            role_assignments__municipality_id=municipality_id,
+        )
+        .values_list("email", flat=True)
+        .distinct()
     )
-
-
-def _provider_emails(provider_id: int) -> list[str]:
-    return _emails(
-        role_assignments__role=Role.PROVIDER_USER, role_assignments__provider_id=provider_id
-    )
-
-
-def _link(name: str, pk: int) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + reverse(name, args=[pk])
 
 
 def case_reply_recipient(case: Case) -> str:
@@ -51,8 +40,8 @@ def case_reply_recipient(case: Case) -> str:
 
 def case_notify(*, case_id: int, event: str) -> int:
     case = Case.objects.select_related("municipality", "handler", "reported_by").get(pk=case_id)
-    staff_link = _link("followup:case_detail", case.pk)
-    provider_link = _link("provider_followup:case_detail", case.pk)
+    staff_link = portal_link("followup:case_detail", case.pk)
+    provider_link = portal_link("provider_followup:case_detail", case.pk)
     context = {"reference": case.reference, "municipality": case.municipality.name}
     messages = []
     with translation.override(settings.LANGUAGE_CODE):
@@ -75,7 +64,7 @@ def case_notify(*, case_id: int, event: str) -> int:
                         "%(municipality)s has registered a case about your organisation, "
                         "%(reference)s. Log in to read it and give your statement: %(link)s"
                     )
-                for email in _provider_emails(case.provider_id):
+                for email in provider_emails(case.provider_id):
                     messages.append(
                         (subject, body % {**context, "link": provider_link}, None, [email])
                     )

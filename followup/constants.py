@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 # Results from fewer respondents than this are stored but never published (domain.md:
 # "Results for groups of fewer than 5 respondents are not published").
 MIN_PUBLISHED_RESPONDENTS = 5
+# Own surveys: the share answering this or more on the 1–5 scale rolls up into an indicator.
+OWN_SURVEY_GOOD_SCORE = 4
 
 
 class IndicatorUnit(models.TextChoices):

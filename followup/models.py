@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from lov_portal.core.models import StatusChange
 from providers.models import private_storage_callable
 
 from .constants import (
@@ -196,20 +197,10 @@ class OwnSurvey(models.Model):
         return {self.municipality_id}
 
 
-class OwnSurveyStatusChange(models.Model):
+class OwnSurveyStatusChange(StatusChange):
     survey = models.ForeignKey(OwnSurvey, on_delete=models.CASCADE, related_name="history")
     from_status = models.CharField(max_length=20, choices=OwnSurveyStatus.choices)
     to_status = models.CharField(max_length=20, choices=OwnSurveyStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status} → {self.to_status}"
 
 
 class OwnSurveyQuestion(models.Model):
@@ -347,20 +338,10 @@ class FollowUpVisit(models.Model):
         return _cooperation_ids(self.municipality_id, self.cooperation)
 
 
-class FollowUpVisitStatusChange(models.Model):
+class FollowUpVisitStatusChange(StatusChange):
     visit = models.ForeignKey(FollowUpVisit, on_delete=models.CASCADE, related_name="history")
     from_status = models.CharField(max_length=20, choices=VisitStatus.choices)
     to_status = models.CharField(max_length=20, choices=VisitStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status} → {self.to_status}"
 
 
 class ChecklistItem(models.Model):
@@ -423,21 +404,11 @@ class Finding(models.Model):
         return self.visit.municipality_ids
 
 
-class FindingStatusChange(models.Model):
+class FindingStatusChange(StatusChange):
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="history")
     from_status = models.CharField(max_length=20, choices=FindingStatus.choices)
     to_status = models.CharField(max_length=20, choices=FindingStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
     comment = models.TextField(blank=True)
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status} → {self.to_status}"
 
 
 class ActionPlan(models.Model):
@@ -530,21 +501,11 @@ class Case(models.Model):
         return {self.municipality_id}
 
 
-class CaseStatusChange(models.Model):
+class CaseStatusChange(StatusChange):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="history")
     from_status = models.CharField(max_length=20, choices=CaseStatus.choices)
     to_status = models.CharField(max_length=20, choices=CaseStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
     comment = models.TextField(blank=True)
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status} → {self.to_status}"
 
 
 class CaseReferenceCounter(models.Model):
@@ -615,17 +576,7 @@ class QualityReport(models.Model):
         return min(100, round(100 * self.steps_done / self.steps_total))
 
 
-class QualityReportStatusChange(models.Model):
+class QualityReportStatusChange(StatusChange):
     report = models.ForeignKey(QualityReport, on_delete=models.CASCADE, related_name="history")
     from_status = models.CharField(max_length=20, choices=ReportStatus.choices)
     to_status = models.CharField(max_length=20, choices=ReportStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status} → {self.to_status}"

@@ -45,7 +45,14 @@ from providers.selectors import (
     provider_list_contracted,
 )
 
-from .constants import MIN_PUBLISHED_RESPONDENTS, CaseKind, FindingStatus, Severity, VisitStatus
+from .constants import (
+    MIN_PUBLISHED_RESPONDENTS,
+    OWN_SURVEY_GOOD_SCORE,
+    CaseKind,
+    FindingStatus,
+    Severity,
+    VisitStatus,
+)
 from .models import (
     ActionPlan,
     Case,
@@ -221,17 +228,19 @@ def own_survey_summary(*, survey: OwnSurvey) -> dict:
     """Counts of links and responses, and per question the answers and the share of 4–5."""
     links = survey.links.aggregate(total=Count("pk"), used=Count("used_at"))
     questions = []
-    for question in survey.questions.select_related("indicator"):
-        scores = list(question.answers.values_list("score", flat=True))
-        good = sum(1 for score in scores if score >= 4)
+    for question in survey.questions.select_related("indicator").annotate(
+        answer_count=Count("answers"),
+        good_count=Count("answers", filter=Q(answers__score__gte=OWN_SURVEY_GOOD_SCORE)),
+    ):
+        answers = question.answer_count
         questions.append(
             {
                 "question": question,
-                "answers": len(scores),
-                "share": (Decimal(100) * good / len(scores)).quantize(Decimal("0.1"))
-                if scores
+                "answers": answers,
+                "share": (Decimal(100) * question.good_count / answers).quantize(Decimal("0.1"))
+                if answers
                 else None,
-                "publishable": len(scores) >= MIN_PUBLISHED_RESPONDENTS,
+                "publishable": answers >= MIN_PUBLISHED_RESPONDENTS,
             }
         )
     return {
@@ -335,8 +344,6 @@ def visit_list_filtered(
 
 def visit_provider_list(*, user):
     """The providers of the visits the user sees (to filter the list by)."""
-    from providers.selectors import provider_list_by_ids
-
     ids = visit_list_for_user(user=user).values_list("provider_id", flat=True)
     return provider_list_by_ids(ids=set(ids)).order_by("name")
 
@@ -349,14 +356,6 @@ def visit_findings(*, visit: FollowUpVisit, today: datetime.date) -> QuerySet[Fi
     return (
         visit.findings.select_related("checklist_item")
         .annotate(is_overdue=_overdue(today))
-        .prefetch_related(
-            Prefetch(
-                "action_plans",
-                queryset=ActionPlan.objects.select_related("submitted_by").order_by(
-                    "submitted_at", "pk"
-                ),
-            )
-        )
         .order_by("pk")
     )
 

@@ -19,13 +19,14 @@ from assessments.selectors import citizen_find_in_municipality
 from lov_portal.accounts.constants import Role
 from lov_portal.audit.constants import AuditAction
 from lov_portal.audit.services import audit_event_record
-from lov_portal.core.workflow import transition
+from lov_portal.core.workflow import status_history, transition
 from lov_portal.permissions import user_scope
 
 from . import report_document, selectors, tasks
 from .constants import (
     CASE_TRANSITIONS,
     FINDING_TRANSITIONS,
+    OWN_SURVEY_GOOD_SCORE,
     OWN_SURVEY_TRANSITIONS,
     REPORT_TRANSITIONS,
     VISIT_TRANSITIONS,
@@ -238,8 +239,6 @@ def survey_results_import(*, municipality, year: int, uploaded_file, actor) -> S
     return survey_import
 
 
-# Own surveys: the share answering 4 or 5 on the 1–5 scale rolls up into an indicator.
-OWN_SURVEY_GOOD_SCORE = 4
 OWN_SURVEY_MAX_LINKS = 1000
 
 
@@ -296,18 +295,12 @@ def own_survey_create(
 
 def own_survey_transition(*, survey: OwnSurvey, to: str, actor) -> OwnSurvey:
     """The one way an own survey's status changes (OWN_SURVEY_TRANSITIONS)."""
-
-    def history(locked, from_status, to_status):
-        return OwnSurveyStatusChange.objects.create(
-            survey=locked, from_status=from_status, to_status=to_status, actor=actor
-        )
-
     return transition(
         obj=survey,
         to=to,
         actor=actor,
         allowed=OWN_SURVEY_TRANSITIONS,
-        history=history,
+        history=status_history(OwnSurveyStatusChange, "survey", actor),
         may=lambda user, obj: user.has_perm("followup.manage_surveys", obj),
     )
 
@@ -463,31 +456,6 @@ def _require_editable(visit: FollowUpVisit) -> None:
         )
 
 
-def _visit_history(actor):
-    def record(visit, from_status, to_status):
-        return FollowUpVisitStatusChange.objects.create(
-            visit=visit,
-            from_status=from_status,
-            to_status=to_status,
-            actor=actor if getattr(actor, "is_authenticated", False) else None,
-        )
-
-    return record
-
-
-def _finding_history(actor, comment: str = ""):
-    def record(finding, from_status, to_status):
-        return FindingStatusChange.objects.create(
-            finding=finding,
-            from_status=from_status,
-            to_status=to_status,
-            actor=actor if getattr(actor, "is_authenticated", False) else None,
-            comment=comment,
-        )
-
-    return record
-
-
 def visit_transition(visit: FollowUpVisit, to: str, actor, **kwargs) -> FollowUpVisit:
     """The one way a visit's status changes (VISIT_TRANSITIONS), by its owning officers."""
     return transition(
@@ -495,7 +463,7 @@ def visit_transition(visit: FollowUpVisit, to: str, actor, **kwargs) -> FollowUp
         to=to,
         actor=actor,
         allowed=VISIT_TRANSITIONS,
-        history=_visit_history(actor),
+        history=status_history(FollowUpVisitStatusChange, "visit", actor),
         may=visit_may_change,
         **kwargs,
     )
@@ -522,7 +490,7 @@ def finding_transition(
         to=to,
         actor=actor,
         allowed=FINDING_TRANSITIONS,
-        history=_finding_history(actor, comment),
+        history=status_history(FindingStatusChange, "finding", actor, comment),
         may=_may_answer if provider_side else _may_review,
         comment=comment,
         **kwargs,
@@ -644,8 +612,6 @@ def finding_add(
 ) -> Finding:
     """A finding of the visit. With a deadline the provider is asked for an action plan
     (AWAITING_PLAN), otherwise it is only noted (NOTED)."""
-    from django.utils import timezone
-
     _require_visit_change(actor, visit)
     _require_editable(visit)
     today = today or timezone.localdate()
@@ -683,8 +649,6 @@ def visit_carry_out(
 ) -> FollowUpVisit:
     """The visit took place: its summary and findings are shown to the provider, who is asked
     for the action plans the findings require."""
-    from django.utils import timezone
-
     _require_visit_change(actor, visit)
     if carried_out_on > (today or timezone.localdate()):
         raise ValidationError({"carried_out_on": _("The date cannot be in the future.")})
@@ -768,8 +732,6 @@ def action_plan_return(
 ) -> Finding:
     """Send the plan back for a better one, with the municipality's comment and, optionally,
     a new deadline (reminders start over)."""
-    from django.utils import timezone
-
     if not comment.strip():
         raise ValidationError({"comment": _("Tell the provider what is missing.")})
     if new_deadline is not None and new_deadline < (today or timezone.localdate()):
@@ -846,19 +808,6 @@ def case_reference_next(*, kind: str, year: int) -> str:
     return f"{prefix}-{year}-{number:04d}"
 
 
-def _case_history(actor, comment: str = ""):
-    def record(case, from_status, to_status):
-        return CaseStatusChange.objects.create(
-            case=case,
-            from_status=from_status,
-            to_status=to_status,
-            actor=actor if getattr(actor, "is_authenticated", False) else None,
-            comment=comment,
-        )
-
-    return record
-
-
 def _case_check_dates(occurred_on) -> None:
     if occurred_on is not None and occurred_on > timezone.localdate():
         raise ValidationError(
@@ -874,7 +823,7 @@ def _case_create(*, actor, audit_message: str, **fields) -> Case:
     case.reference = case_reference_next(kind=case.kind, year=timezone.localdate().year)
     case.full_clean()
     case.save()
-    _case_history(actor)(case, "", CaseStatus.RECEIVED)
+    status_history(CaseStatusChange, "case", actor, "")(case, "", CaseStatus.RECEIVED)
     # Never the contact's name or e-mail in the audit log: the case number and the channel.
     audit_event_record(actor=actor, action=AuditAction.CREATE, obj=case, message=audit_message)
     transaction.on_commit(lambda: tasks.notify_case.delay(case.pk, "received"))
@@ -1079,7 +1028,7 @@ def case_transition(*, case: Case, to: str, actor, comment: str = "", reply: str
         to=to,
         actor=actor,
         allowed=CASE_TRANSITIONS,
-        history=_case_history(actor, comment=comment.strip()),
+        history=status_history(CaseStatusChange, "case", actor, comment.strip()),
         may=lambda user, obj: user.has_perm("followup.handle_case", obj),
         changes=changes,
         on_commit=on_commit,
@@ -1116,12 +1065,6 @@ def _report_may(actor, report: QualityReport) -> bool:
     return actor.has_perm("followup.manage_reports", report)
 
 
-def _report_history(report: QualityReport, from_status: str, to_status: str, actor) -> None:
-    QualityReportStatusChange.objects.create(
-        report=report, from_status=from_status, to_status=to_status, actor=actor
-    )
-
-
 def quality_report_transition(
     *, report: QualityReport, to: str, actor, changes=None, on_commit=None
 ) -> QualityReport:
@@ -1131,7 +1074,7 @@ def quality_report_transition(
         to=to,
         actor=actor,
         allowed=REPORT_TRANSITIONS,
-        history=lambda locked, old, new: _report_history(locked, old, new, actor),
+        history=status_history(QualityReportStatusChange, "report", actor),
         may=_report_may,
         changes=changes,
         on_commit=on_commit,
@@ -1183,7 +1126,7 @@ def quality_report_start(
     report = QualityReport.objects.create(
         municipality=municipality, cooperation=cooperation, year=year, requested_by=actor
     )
-    _report_history(report, "", ReportStatus.QUEUED, actor)
+    status_history(QualityReportStatusChange, "report", actor)(report, "", ReportStatus.QUEUED)
     audit_event_record(actor=actor, action=AuditAction.CREATE, obj=report, message="quality report")
     transaction.on_commit(lambda: _report_enqueue(report))
     return report, True

@@ -12,14 +12,14 @@ decimal comma or a decimal point; the file may be separated by semicolons or com
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from lov_portal.core.csvfile import read_csv_rows
 
 from .constants import IndicatorUnit
 
@@ -156,50 +156,15 @@ def read_csv(data: bytes) -> list[dict]:
     UTF-8, no or a wrong header, too many rows. Row problems are left to `clean_row`."""
     if len(data) > MAX_BYTES:
         raise ValidationError(_("The file is larger than 2 MB. Split it into smaller files."))
-    if b"\x00" in data:
-        raise ValidationError(_("The file is not a text file. Send a CSV file."))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            # Excel's "CSV (semicolon separated)" on Swedish Windows saves Windows-1252.
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise ValidationError(_("The file is not UTF-8 text. Save it as CSV UTF-8.")) from None
-    if not text.strip():
-        raise ValidationError(_("The file is empty."))
-    first_line = text.splitlines()[0]
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [normalise_column(column) for column in next(reader)]
-    except csv.Error:
-        raise ValidationError(_("The file is not a readable CSV file.")) from None
-    missing = [column for column in REQUIRED if column not in header]
-    if missing:
-        raise ValidationError(
-            _("The header row lacks the columns: %(columns)s. Expected: %(expected)s.")
-            % {"columns": ", ".join(missing), "expected": HEADER}
-        )
-    positions = {key: header.index(column) for column, key in COLUMNS.items() if column in header}
-    rows = []
-    try:
-        for values in reader:
-            if not any(value.strip() for value in values):
-                continue
-            if len(rows) >= MAX_ROWS:
-                raise ValidationError(
-                    _("The file has more than %(max)s rows. Split it into smaller files.")
-                    % {"max": f"{MAX_ROWS:,}".replace(",", " ")}
-                )
-            row = {"line": reader.line_num}
-            for key, position in positions.items():
-                row[key] = values[position] if position < len(values) else ""
-            rows.append(row)
-    except csv.Error:
-        raise ValidationError(
-            _("The file is not a readable CSV file (line %(line)s).") % {"line": reader.line_num}
-        ) from None
+    rows = read_csv_rows(
+        data,
+        columns=COLUMNS,
+        required=REQUIRED,
+        max_rows=MAX_ROWS,
+        normalise_column=normalise_column,
+        # Excel's "CSV (semicolon separated)" on Swedish Windows saves Windows-1252.
+        encodings=("utf-8-sig", "cp1252"),
+    )
     if not rows:
         raise ValidationError(_("The file has no results, only a header row."))
     return rows

@@ -5,30 +5,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from lov_portal.accounts.constants import Role
-from lov_portal.accounts.models import User
+from providers.notifications import portal_link, provider_emails
 
 from .models import Finding
-
-
-def _provider_emails(provider_id: int) -> list[str]:
-    return list(
-        User.objects.filter(
-            is_active=True,
-            role_assignments__role=Role.PROVIDER_USER,
-            role_assignments__provider_id=provider_id,
-        )
-        .values_list("email", flat=True)
-        .distinct()
-    )
-
-
-def _link(name: str, pk: int) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + reverse(name, args=[pk])
 
 
 def _date(value) -> str:
@@ -51,8 +33,8 @@ def findings_notify(*, finding_ids: list[int], event: str) -> int:
                 "date": _date(visit.carried_out_on or visit.planned_on),
                 "finding": finding.text,
                 "deadline": _date(finding.plan_deadline),
-                "provider_link": _link("provider_followup:finding_detail", finding.pk),
-                "officer_link": _link("followup:finding_detail", finding.pk),
+                "provider_link": portal_link("provider_followup:finding_detail", finding.pk),
+                "officer_link": portal_link("followup:finding_detail", finding.pk),
             }
             to_provider = to_officer = None
             if event == "requested":
@@ -112,7 +94,7 @@ def findings_notify(*, finding_ids: list[int], event: str) -> int:
                     % context,
                 )
             if to_provider:
-                messages += [(*to_provider, None, [e]) for e in _provider_emails(visit.provider_id)]
+                messages += [(*to_provider, None, [e]) for e in provider_emails(visit.provider_id)]
             if to_officer and visit.officer.is_active and visit.officer.email:
                 messages.append((*to_officer, None, [visit.officer.email]))
     return send_mass_mail(messages, fail_silently=False)

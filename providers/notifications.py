@@ -13,7 +13,8 @@ from lov_portal.accounts.models import User
 from .models import Application, ApplicationMunicipality
 
 
-def _provider_emails(provider_id: int) -> list[str]:
+def provider_emails(provider_id: int) -> list[str]:
+    """The addresses of the provider's active users (other apps notify providers by these)."""
     return list(
         User.objects.filter(
             is_active=True,
@@ -37,7 +38,8 @@ def _reviewer_emails(municipality_ids: set[int]) -> list[str]:
     )
 
 
-def _link(name: str, pk: int) -> str:
+def portal_link(name: str, pk: int) -> str:
+    """An absolute link into the portal for an e-mail."""
     return settings.PORTAL_BASE_URL.rstrip("/") + reverse(name, args=[pk])
 
 
@@ -57,21 +59,21 @@ def application_notify(*, application_id: int, event: str) -> int:
             body = _(
                 "%(provider)s has submitted an application to %(request)s.\n\n"
                 "Review it here: %(link)s"
-            ) % {**context, "link": _link("providers:review_detail", application.pk)}
+            ) % {**context, "link": portal_link("providers:review_detail", application.pk)}
             for email in _reviewer_emails(application.municipality_ids):
                 messages.append((subject_of[event] % context, body, None, [email]))
             receipt = _(
                 "Your application to %(request)s has been received. "
                 "You can follow it here: %(link)s"
-            ) % {**context, "link": _link("providers:application_detail", application.pk)}
-            for email in _provider_emails(application.provider_id):
+            ) % {**context, "link": portal_link("providers:application_detail", application.pk)}
+            for email in provider_emails(application.provider_id):
                 messages.append((_("Application received"), receipt, None, [email]))
         elif event == "completion_requested":
             body = _(
                 "The municipality asks you to complete your application to %(request)s. "
                 "Read the message and answer here: %(link)s"
-            ) % {**context, "link": _link("providers:application_detail", application.pk)}
-            for email in _provider_emails(application.provider_id):
+            ) % {**context, "link": portal_link("providers:application_detail", application.pk)}
+            for email in provider_emails(application.provider_id):
                 messages.append((subject_of[event] % context, body, None, [email]))
     return send_mass_mail(messages, fail_silently=False)
 
@@ -86,9 +88,9 @@ def decision_notify(*, decision: ApplicationMunicipality) -> int:
         ) % {
             "municipality": decision.municipality.name,
             "request": application.version.title,
-            "link": _link("providers:application_detail", application.pk),
+            "link": portal_link("providers:application_detail", application.pk),
         }
-        messages = [(subject, body, None, [e]) for e in _provider_emails(application.provider_id)]
+        messages = [(subject, body, None, [e]) for e in provider_emails(application.provider_id)]
     return send_mass_mail(messages, fail_silently=False)
 
 
@@ -108,7 +110,7 @@ def expiry_notify(*, provider_id: int, answers) -> int:
             + "\n".join(lines)
         )
         subject = _("Documents that expire soon")
-        messages = [(subject, body, None, [e]) for e in _provider_emails(provider_id)]
+        messages = [(subject, body, None, [e]) for e in provider_emails(provider_id)]
     return send_mass_mail(messages, fail_silently=False)
 
 

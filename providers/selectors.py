@@ -452,6 +452,13 @@ def contract_ids_warned_since(*, since) -> set[int]:
     )
 
 
+# The version of a request that counts for its contracts: the published one, else the latest.
+_PUBLISHED_VERSION_FIRST = (
+    Case(When(status=VersionStatus.PUBLISHED, then=0), default=1),
+    "-number",
+)
+
+
 def payment_basis_for_requests(*, request_ids) -> dict:
     """Granted or performed time for each request for applications, as its published version
     (else its latest) says, in one query. A contract without a request (the in-house
@@ -459,9 +466,7 @@ def payment_basis_for_requests(*, request_ids) -> dict:
     result = {None: PaymentBasis.PERFORMED_TIME}
     versions = (
         RequestVersion.objects.filter(request_id__in=[i for i in request_ids if i is not None])
-        .order_by(
-            "request_id", Case(When(status=VersionStatus.PUBLISHED, then=0), default=1), "-number"
-        )
+        .order_by("request_id", *_PUBLISHED_VERSION_FIRST)
         .values_list("request_id", "payment_basis")
     )
     for request_id, basis in versions:
@@ -488,9 +493,8 @@ def provider_list_active_in(*, municipality_ids) -> QuerySet[Provider]:
 def contract_active_get(*, municipality, provider) -> Contract | None:
     """The provider's active contract in the municipality (the latest, if several)."""
     return (
-        Contract.objects.filter(
-            municipality=municipality, provider=provider, status=ContractStatus.ACTIVE
-        )
+        contract_list_active(municipality=municipality)
+        .filter(provider=provider)
         .select_related("request")
         .order_by("-valid_from", "-pk")
         .first()
@@ -505,7 +509,7 @@ def contract_requirement_list(*, contract: Contract) -> list[Requirement]:
         return []
     version = (
         RequestVersion.objects.filter(request_id=contract.request_id)
-        .order_by(Case(When(status=VersionStatus.PUBLISHED, then=0), default=1), "-number")
+        .order_by(*_PUBLISHED_VERSION_FIRST)
         .first()
     )
     if version is None:
@@ -520,10 +524,15 @@ def contract_requirement_list(*, contract: Contract) -> list[Requirement]:
 # --- Board statistics (read by the quality follow-up app) -----------------------------------
 
 
-def _by_month(rows, key: str) -> dict[str, dict[int, int]]:
+def _distinct_per_month(queryset, *, key: str, date: str, count: str) -> dict[str, dict[int, int]]:
+    """Distinct `count` per value of `key` and month of `date`, and in the whole year (key 0).
+    Two grouped queries."""
     result: dict[str, dict[int, int]] = {}
-    for row in rows:
+    per_month = queryset.annotate(month=ExtractMonth(date)).values(key, "month")
+    for row in per_month.annotate(n=Count(count, distinct=True)).order_by():
         result.setdefault(row[key], {})[row["month"]] = row["n"]
+    for row in queryset.values(key).annotate(n=Count(count, distinct=True)).order_by():
+        result.setdefault(row[key], {})[0] = row["n"]
     return result
 
 
@@ -537,20 +546,9 @@ def provider_decision_counts(*, municipality_id: int, year: int) -> dict[str, di
         status__in=[DecisionStatus.APPROVED, DecisionStatus.REJECTED],
         decision_date__year=year,
     )
-    result = _by_month(
-        decided.annotate(month=ExtractMonth("decision_date"))
-        .values("status", "month")
-        .annotate(n=Count("application__provider", distinct=True))
-        .order_by(),
-        "status",
+    return _distinct_per_month(
+        decided, key="status", date="decision_date", count="application__provider"
     )
-    for row in (
-        decided.values("status")
-        .annotate(n=Count("application__provider", distinct=True))
-        .order_by()
-    ):
-        result.setdefault(row["status"], {})[0] = row["n"]
-    return result
 
 
 def contract_event_counts(*, municipality_id: int, year: int, kinds) -> dict[str, dict]:
@@ -560,18 +558,7 @@ def contract_event_counts(*, municipality_id: int, year: int, kinds) -> dict[str
     events = ContractEvent.objects.filter(
         contract__municipality_id=municipality_id, kind__in=list(kinds), at__year=year
     )
-    result = _by_month(
-        events.annotate(month=ExtractMonth("at"))
-        .values("kind", "month")
-        .annotate(n=Count("contract__provider", distinct=True))
-        .order_by(),
-        "kind",
-    )
-    for row in (
-        events.values("kind").annotate(n=Count("contract__provider", distinct=True)).order_by()
-    ):
-        result.setdefault(row["kind"], {})[0] = row["n"]
-    return result
+    return _distinct_per_month(events, key="kind", date="at", count="contract__provider")
 
 
 def application_handling_days(*, municipality_id: int, year: int) -> list[tuple[int, int]]:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from django.views.generic import FormView, TemplateView
 from rules.contrib.views import PermissionRequiredMixin
 
 from lov_portal.core.constants import RateZone
+from lov_portal.core.forms import apply_errors
 from lov_portal.core.selectors import service_type_list
 
 from .. import services
@@ -29,15 +31,6 @@ from ..selectors import (
     rate_list_for_user,
     rate_table,
 )
-
-
-def apply_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form's fields (or the form, when unknown)."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _rates_url(municipality) -> str:
@@ -264,7 +257,10 @@ class RulesCreateView(ManageRatesMixin, FormView):
         pk = self.request.POST.get("municipality") or self.request.GET.get("municipality")
         return finance_municipality_get(user=self.request.user, pk=pk or None)
 
+    @cached_property
     def _current(self):
+        """The municipality and its rules in force today: read once per request (the form
+        and the page both need them)."""
         municipality = self._municipality()
         history = billing_rules_list_for_user(user=self.request.user, municipality=municipality)
         return municipality, billing_rules_in_force(
@@ -273,11 +269,10 @@ class RulesCreateView(ManageRatesMixin, FormView):
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        municipality, current = self._current()
+        municipality, current = self._current
         kwargs["municipalities"] = finance_municipality_list(user=self.request.user)
         kwargs["service_types"] = service_type_list().order_by("ordering", "name")
         if current is not None:
-            kwargs["instance"] = None
             kwargs["initial"] = {
                 **{name: getattr(current, name) for name in services.RULES_FIELDS},
                 **kwargs.get("initial", {}),
@@ -291,7 +286,7 @@ class RulesCreateView(ManageRatesMixin, FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        municipality, current = self._current()
+        municipality, current = self._current
         context.update(municipality=municipality, current=current)
         return context
 

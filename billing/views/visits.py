@@ -13,6 +13,7 @@ from django.views import View
 from django.views.generic import TemplateView
 from rules.contrib.views import PermissionRequiredMixin
 
+from lov_portal.core.forms import apply_errors
 from providers.selectors import provider_list_for_user
 
 from .. import services
@@ -30,14 +31,6 @@ from ..selectors import (
 
 RECENT_IMPORTS = 20
 VISITS_PER_PAGE = 100
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _providers(user):
@@ -170,7 +163,7 @@ class VisitEditView(PermissionRequiredMixin, TemplateView):
             try:
                 services.visit_update(visit=self.visit, actor=request.user, reason=reason, **data)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("The visit is changed."))
                 return redirect("provider_time:visit_edit", pk=self.visit.pk)
@@ -210,7 +203,7 @@ class ApiTokenListView(PermissionRequiredMixin, TemplateView):
             try:
                 token, raw = services.api_token_create(actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 return self.render_to_response(
                     self.get_context_data(new_token=token, raw_token=raw)

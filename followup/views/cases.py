@@ -14,6 +14,7 @@ from rules.contrib.views import PermissionRequiredMixin
 
 from lov_portal.audit.constants import AuditAction
 from lov_portal.audit.services import audit_log
+from lov_portal.core.forms import apply_errors
 
 from .. import services
 from ..case_notifications import case_reply_recipient
@@ -46,14 +47,6 @@ CASES_PER_PAGE = 25
 RECEIPT_SESSION_KEY = "followup_case_receipt"
 
 public = method_decorator(login_not_required, name="dispatch")
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 # --- The public complaint form ----------------------------------------------------------------
@@ -108,7 +101,7 @@ class ComplaintFormView(FormView):
         try:
             case = services.case_submit_public(municipality=self.municipality, **data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         self.request.session[RECEIPT_SESSION_KEY] = {
             "reference": case.reference,
@@ -192,7 +185,7 @@ class CaseRegisterView(PermissionRequiredMixin, FormView):
         try:
             case = services.case_register(actor=self.request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         messages.success(
             self.request,
@@ -263,7 +256,7 @@ class CaseAssignView(CaseDetailView):
                     case=self.case, handler=form.cleaned_data["handler"], actor=request.user
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("The handler is saved."))
                 return redirect("followup:case_detail", pk=self.case.pk)
@@ -288,7 +281,7 @@ class CaseTransitionView(CaseDetailView):
                     actor=request.user,
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(
                     request,
@@ -339,7 +332,7 @@ class ProviderCaseReportView(PermissionRequiredMixin, FormView):
                 provider=provider, municipality=municipality, actor=self.request.user, **data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         messages.success(
             self.request,
@@ -388,7 +381,7 @@ class ProviderCaseDetailView(PermissionRequiredMixin, FormView):
                 case=self.case, statement=form.cleaned_data["statement"], actor=self.request.user
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("Your statement is saved."))
         return redirect("provider_followup:case_detail", pk=self.case.pk)

@@ -15,6 +15,7 @@ from rules.contrib.views import PermissionRequiredMixin
 
 from lov_portal.audit.constants import AuditAction
 from lov_portal.audit.services import audit_log
+from lov_portal.core.forms import apply_errors
 from lov_portal.core.selectors import municipality_list
 from lov_portal.core.uploads import file_response
 
@@ -27,8 +28,6 @@ from ..selectors import (
     quality_report_scope_get,
     quality_report_scopes_for_user,
 )
-
-WORKING = (ReportStatus.QUEUED, ReportStatus.RUNNING)
 
 
 def scope_key(report) -> str:
@@ -64,8 +63,7 @@ class ReportListView(PermissionRequiredMixin, TemplateView):
                     actor=request.user,
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                apply_errors(form, exc)
             else:
                 if created:
                     messages.success(
@@ -100,7 +98,7 @@ class ReportDetailView(ReportMixin, TemplateView):
         report = self.report
         context.update(
             report=report,
-            working=report.status in WORKING,
+            working=report.status in services.REPORT_WORKING,
             history=report.history.select_related("actor"),
             scope_key=scope_key(report),
             municipalities=municipality_list(active_only=False)
@@ -117,7 +115,7 @@ class ReportProgressView(ReportMixin, TemplateView):
     template_name = "followup/reports/_report_progress.html"
 
     def get(self, request, *args, **kwargs):
-        working = self.report.status in WORKING
+        working = self.report.status in services.REPORT_WORKING
         response = self.render_to_response({"report": self.report, "working": working})
         if not working and request.htmx:
             response["HX-Refresh"] = "true"

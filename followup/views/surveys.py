@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 from rules.contrib.views import PermissionRequiredMixin
 
+from lov_portal.core.forms import apply_errors
 from lov_portal.core.selectors import service_type_list
 from providers.selectors import provider_list_for_municipality
 
@@ -170,8 +171,7 @@ class SurveyResultFormView(SurveyPermissionMixin, TemplateView):
                     actor=request.user,
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("The result is saved."))
                 url = reverse("followup:survey_results")

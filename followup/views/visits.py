@@ -3,12 +3,14 @@ accept or return action plans; providers answer their own findings with action p
 shared with a cooperation is read by the cooperation's officers, changed only by its own."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 from rules.contrib.views import PermissionRequiredMixin
+
+from lov_portal.core.forms import apply_errors
 
 from .. import services
 from ..constants import FindingStatus, VisitStatus
@@ -38,16 +40,6 @@ from ..selectors import (
     visit_municipality_list,
     visit_provider_list,
 )
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    """Put a service's errors on the form: by field when the form has it, else on the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
 
 # --- The quality officer's side -------------------------------------------------------------
 
@@ -108,7 +100,7 @@ class VisitPlanView(PermissionRequiredMixin, TemplateView):
             try:
                 visit = services.visit_plan(actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(
                     request,
@@ -187,7 +179,7 @@ class ChecklistSaveView(VisitActionView):
                     visit=self.visit, entries=form.entries(), actor=request.user
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("The checklist is saved."))
                 return self.done()
@@ -203,7 +195,7 @@ class ChecklistItemAddView(VisitActionView):
                     visit=self.visit, text=form.cleaned_data["text"], actor=request.user
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("The point is added to the checklist."))
                 return self.done()
@@ -219,7 +211,7 @@ class FindingAddView(VisitActionView):
             try:
                 services.finding_add(visit=self.visit, actor=request.user, **data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("The finding is recorded."))
                 return self.done()
@@ -233,7 +225,7 @@ class VisitCarryOutView(VisitActionView):
             try:
                 services.visit_carry_out(visit=self.visit, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(
                     request,
@@ -328,7 +320,7 @@ class PlanReviewView(FindingDetailView):
                         request, _("The action plan is returned to the provider with your comment.")
                     )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 return redirect("followup:finding_detail", pk=self.finding.pk)
         return self.render_to_response(self.get_context_data(**{name: form}))
@@ -387,10 +379,8 @@ class ProviderFindingDetailView(PermissionRequiredMixin, TemplateView):
                 services.action_plan_submit(
                     finding=self.finding, actor=request.user, **form.cleaned_data
                 )
-            except PermissionDenied:
-                raise
             except ValidationError as exc:
-                _add_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(
                     request, _("Your action plan is sent. The municipality will review it.")

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -157,3 +158,22 @@ class ServiceType(models.Model):
         if self.name_en and (get_language() or "sv").startswith("en"):
             return self.name_en
         return self.name
+
+
+class StatusChange(models.Model):
+    """One row of a workflow's history: who moved it, when, from what to what. A concrete
+    history adds the object it belongs to (and may give the statuses their choices)."""
+
+    from_status = models.CharField(max_length=20)
+    to_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"

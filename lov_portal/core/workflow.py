@@ -23,6 +23,23 @@ class TransitionNotAllowed(ValidationError):
     pass
 
 
+def status_history(model, field: str, actor, comment: str | None = None):
+    """The `history` callable transition() takes: one `model` row per move of the object in
+    `field`, by `actor` (None for the system), with the comment where the model keeps one."""
+
+    def record(obj, from_status, to_status):
+        extra = {} if comment is None else {"comment": comment}
+        return model.objects.create(
+            **{field: obj},
+            from_status=from_status,
+            to_status=to_status,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            **extra,
+        )
+
+    return record
+
+
 def transition(
     *,
     obj: models.Model,

@@ -16,6 +16,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 from rules.contrib.views import PermissionRequiredMixin
 
+from lov_portal.core.forms import apply_errors
 from lov_portal.core.uploads import file_response
 
 from ..forms.accounts import (
@@ -43,15 +44,6 @@ from ..services import (
 )
 
 LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form's fields (or on the form as a whole)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -85,7 +77,7 @@ class ProviderRegisterView(FormView):
                 password=data["password1"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            apply_errors(form, error)
             return self.form_invalid(form)
         login(self.request, user, backend=LOGIN_BACKEND)
         messages.success(
@@ -139,7 +131,7 @@ class ColleaguesView(ProviderPageMixin, FormView):
                 actor=self.request.user,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            apply_errors(form, error)
             return self.form_invalid(form)
         text = {
             "invited": _("An invitation has been sent to %(email)s."),
@@ -248,7 +240,7 @@ class ProviderProfileView(ProviderPageMixin, TemplateView):
                     remove_logo=form.cleaned_data.get("remove_logo", False),
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, _("The profile is saved."))
                 return redirect("providers:provider_profile", pk=provider.pk)

@@ -21,6 +21,7 @@ from rules.contrib.views import PermissionRequiredMixin
 
 from lov_portal.audit.constants import AuditAction
 from lov_portal.audit.services import audit_log
+from lov_portal.core.forms import apply_errors
 from lov_portal.core.uploads import AllowedKind, file_response, safe_filename
 
 from .. import selectors, services
@@ -38,15 +39,6 @@ MANAGE = "providers.manage_request"
 
 def _refusal_messages(error: ValidationError) -> list[str]:
     return [str(message) for message in error.messages]
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    """Put a service's refusal on the form: on its field when it names one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- List and create -------------------------------------------------------------------------
@@ -102,7 +94,7 @@ class RequestCreateView(PermissionRequiredMixin, FormView):
                 **form.owner_kwargs(),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("The request was created as a draft."))
         return redirect("providers:request_detail", request.pk)
@@ -193,7 +185,7 @@ class DraftFormView(PermissionRequiredMixin, FormView):
         try:
             message = self.run(form)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, message)
         return redirect(self.get_success_url())
