@@ -21,6 +21,8 @@ from django.utils import timezone, translation
 from lxml import etree
 from weasyprint import HTML
 
+from providers.constants import PaymentBasis
+
 from .constants import DeviationKind, RateUnit, TimeBand
 from .models import InvoiceBasis
 from .rules import month_bounds
@@ -35,15 +37,6 @@ TIME_BAND_SV = {
     TimeBand.WEEKEND: "Helg",
 }
 UNIT_SV = {RateUnit.PER_HOUR: "kr/tim", RateUnit.PER_VISIT: "kr/besök"}
-DEVIATION_SV = {
-    DeviationKind.LOW_PERFORMED: "Utförd tid långt under beviljad tid",
-    DeviationKind.NO_ORDER: "Besök utan aktiv beställning",
-    DeviationKind.OVERLAP: "Överlappande besök",
-    DeviationKind.OVER_GRANTED: "Utförd tid över beviljad tid, inte godkänd",
-    DeviationKind.AFTER_CUTOFF: "Besök registrerade efter brytdagen, inte ersatta",
-}
-PAYMENT_BASIS_SV = {"granted_time": "Beviljad tid", "performed_time": "Utförd tid"}
-
 PAYMENT_DAYS = 30
 
 
@@ -176,7 +169,7 @@ def _pdf_context(basis) -> dict:
         "month_label": f"{run.month:%Y-%m}",
         "issue_date": document_date(run),
         "due_date": document_date(run) + datetime.timedelta(days=PAYMENT_DAYS),
-        "payment_basis": PAYMENT_BASIS_SV.get(basis.payment_basis, basis.payment_basis),
+        "payment_basis": PaymentBasis(basis.payment_basis).label,
         "groups": list(groups.values()),
         "rules": [{"code": code, "text": text} for text, code in rules.items()],
         "totals": {
@@ -194,7 +187,7 @@ def _pdf_context(basis) -> dict:
         "previous": previous,
         "deviations": [
             {
-                "kind": DEVIATION_SV.get(d.kind, d.kind),
+                "kind": DeviationKind(d.kind).label,
                 "ref": d.citizen_ref,
                 "detail": d.detail,
                 "visits": d.visits,

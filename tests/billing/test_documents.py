@@ -23,6 +23,7 @@ from peppol.rules import check_rules
 from peppol.xsd import validate_xsd
 from pypdf import PdfReader
 
+from billing.constants import DeviationKind
 from billing.documents import (
     CUSTOMIZATION_ID,
     PROFILE_ID,
@@ -32,6 +33,7 @@ from billing.documents import (
     basis_ubl,
     run_sie,
 )
+from billing.models import Deviation
 from lov_portal.accounts.constants import Role
 from lov_portal.audit.models import AuditEvent
 from tests.billing.document_factories import (
@@ -111,6 +113,22 @@ def in_house_basis(basis):
 
 
 # --- PDF -------------------------------------------------------------------------------------
+
+
+def test_pdf_names_every_kind_of_deviation_in_swedish(basis):
+    for kind in DeviationKind:
+        Deviation.objects.get_or_create(basis=basis, kind=kind, defaults={"visits": 1})
+    _pages, text = _pdf_text(basis_pdf(basis))
+    for label in (
+        "Utförd tid långt under beviljad tid",
+        "Besök utan aktiv beställning",
+        "Överlappande besök",
+        "Utförd tid över beviljad tid, ej godkänd",
+        "Besök registrerade efter brytdagen, ersätts inte",
+        "Ersättning saknas för insatsen och tidsbandet",
+    ):
+        assert label in text, label
+    assert "no_rate" not in text and "after_cutoff" not in text
 
 
 def test_pdf_is_swedish_with_page_numbers_totals_and_deviations(basis):
