@@ -520,20 +520,6 @@ def case_report_choices(*, user) -> list[tuple]:
     return sorted(pairs, key=lambda pair: (pair[0].name, pair[1].name, pair[0].pk, pair[1].pk))
 
 
-def case_counts(*, municipality_ids, year: int) -> dict[str, dict[str, int]]:
-    """Cases received in a year by kind and status, for quality reports: {kind: {status: n}}.
-    Only counts; no case content."""
-    rows = (
-        Case.objects.filter(municipality__in=municipality_ids, received_at__year=year)
-        .values("kind", "status")
-        .annotate(n=Count("pk"))
-    )
-    counts: dict[str, dict[str, int]] = {}
-    for row in rows:
-        counts.setdefault(row["kind"], {})[row["status"]] = row["n"]
-    return counts
-
-
 # --- Quality reports --------------------------------------------------------------------------
 
 
@@ -797,11 +783,14 @@ def _report_visit_rows(municipality_ids: list[int], year: int) -> list[ReportVis
 
 def _report_case_rows(municipality_ids: list[int], year: int) -> list[ReportCaseRow]:
     """Counts only: no personal data of a case leaves this function."""
-    cases = Case.objects.filter(
-        municipality_id__in=municipality_ids, received_at__year=year
-    ).values_list("municipality__name", "provider__name", "provider__is_in_house", "kind")
+    counted = (
+        Case.objects.filter(municipality_id__in=municipality_ids, received_at__year=year)
+        .values_list("municipality__name", "provider__name", "provider__is_in_house", "kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     rows: dict[tuple[str, str | None], ReportCaseRow] = {}
-    for municipality_name, provider_name, in_house, kind in cases:
+    for municipality_name, provider_name, in_house, kind, n in counted:
         row = rows.setdefault(
             (municipality_name, provider_name),
             ReportCaseRow(
@@ -810,7 +799,7 @@ def _report_case_rows(municipality_ids: list[int], year: int) -> list[ReportCase
                 in_house=bool(in_house),
             ),
         )
-        row.counts[kind] = row.counts.get(kind, 0) + 1
+        row.counts[kind] = n
     return sorted(
         rows.values(),
         key=lambda r: (r.municipality, r.provider == "", not r.in_house, r.provider.casefold()),

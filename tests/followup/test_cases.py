@@ -343,13 +343,3 @@ def test_statement_only_by_the_cases_provider(
     services.case_transition(case=case, to=CaseStatus.CLOSED, actor=officer)
     with pytest.raises(ValidationError):
         services.case_statement_submit(case=case, statement="Sent", actor=provider_user)
-
-
-def test_case_counts(municipality, officer):
-    public_case(municipality)
-    case = public_case(municipality)
-    services.case_transition(case=case, to=CaseStatus.CLOSED, actor=officer)
-    from followup.selectors import case_counts
-
-    counts = case_counts(municipality_ids=[municipality.pk], year=datetime.date.today().year)
-    assert counts == {"complaint": {"received": 1, "closed": 1}}
