@@ -186,7 +186,26 @@ class Context:
     standard_minutes: dict[int, int]
 
 
+# The contexts of the runs this process computed lately, by run and start: a worker computes
+# a run's providers one after the other, and each would read the same rules and rates again
+# (200 providers: about half a second). A run started again (recomputed, corrected, restarted
+# after a failure) has a new start time and reads them afresh.
+_CONTEXTS: dict[tuple[int, datetime.datetime], Context] = {}
+
+
 def build_context(run: InvoiceRun) -> Context:
+    if run.started_at is None:
+        return _read_context(run)
+    key = (run.pk, run.started_at)
+    ctx = _CONTEXTS.get(key)
+    if ctx is None:
+        if len(_CONTEXTS) >= 8:
+            _CONTEXTS.clear()
+        ctx = _CONTEXTS[key] = _read_context(run)
+    return ctx
+
+
+def _read_context(run: InvoiceRun) -> Context:
     rules = rules_for(run.municipality_id, run.month)
     first, last = month_bounds(run.month)
     service_rules = list(rules.service_rules.all()) if rules.pk else []

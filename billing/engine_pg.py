@@ -29,47 +29,41 @@ from .models import InvoiceLine
 
 # Status of a visit group: 0 paid, 1 outside an active order, 2 registered after the cut-off
 # (engine._PAYABLE, _OUTSIDE, _LATE).
-# The columns both groupings (own orders, another provider's orders) compute per group.
-_GROUP_COLUMNS = """count(*) AS visits,
+#
+# Visits are grouped in two steps. The first reads every visit once and keeps to a few plain
+# sums per order, band, kind, approval and status (the per-visit cost is what the statement
+# costs: a large provider has hundreds of thousands of visits); the second folds the kinds
+# into what a band needs (KIND_COLUMNS), on a few rows per order.
+_VISIT_COLUMNS = """v.kind, v.approved_over_granted,
+           count(*) AS n,
            count(*) FILTER (WHERE v.flags @> '["overlap"]'::jsonb) AS overlapping,
-           count(*) FILTER (WHERE v.kind <> 'absence') AS paid_visits,
-           sum(v.minutes) FILTER (WHERE v.kind NOT IN ('declined', 'absence')) AS performed,
-           sum(v.paid) FILTER (WHERE v.kind NOT IN ('declined', 'absence')) AS paid,
-           sum(v.paid) FILTER (WHERE v.kind = 'declined') AS declined_paid,
-           bool_or(v.kind = 'declined') AS declined,
-           bool_or(v.kind = 'absence') AS absence,
+           sum(v.minutes) AS minutes,
+           -- Paid minutes: times the staff when double staffing is paid twice, and rounded
+           -- up to the step (used for evening and night below).
+           sum(v.minutes * CASE WHEN %(twice)s THEN v.staff_count ELSE 1 END) AS plain,
+           sum((v.minutes + %(step)s - 1) / NULLIF(%(step)s, 0) * %(step)s
+               * CASE WHEN %(twice)s THEN v.staff_count ELSE 1 END) AS rounded,
+           sum(v.staff_count) AS staff"""
+
+_KIND_COLUMNS = """sum(k.n) AS visits,
+           sum(k.overlapping) AS overlapping,
+           sum(k.n) FILTER (WHERE k.kind <> 'absence') AS paid_visits,
+           sum(k.minutes) FILTER (WHERE k.kind NOT IN ('declined', 'absence')) AS performed,
+           sum(k.paid) FILTER (WHERE k.kind NOT IN ('declined', 'absence')) AS paid,
+           sum(k.paid) FILTER (WHERE k.kind = 'declined') AS declined_paid,
+           bool_or(k.kind = 'declined') AS declined,
+           bool_or(k.kind = 'absence') AS absence,
            -- As the Python path notes it: some (kind, approved) group has more staff than
            -- visits.
-           COALESCE(
-               sum(v.staff_count) FILTER (WHERE v.kind = 'declined' AND v.approved_over_granted)
-               > count(*) FILTER (WHERE v.kind = 'declined' AND v.approved_over_granted), false)
-           OR COALESCE(
-               sum(v.staff_count) FILTER (WHERE v.kind = 'declined'
-                                          AND NOT v.approved_over_granted)
-               > count(*) FILTER (WHERE v.kind = 'declined' AND NOT v.approved_over_granted),
-               false)
-           OR COALESCE(
-               sum(v.staff_count) FILTER (WHERE v.kind NOT IN ('declined', 'absence')
-                                          AND v.approved_over_granted)
-               > count(*) FILTER (WHERE v.kind NOT IN ('declined', 'absence')
-                                  AND v.approved_over_granted), false)
-           OR COALESCE(
-               sum(v.staff_count) FILTER (WHERE v.kind NOT IN ('declined', 'absence')
-                                          AND NOT v.approved_over_granted)
-               > count(*) FILTER (WHERE v.kind NOT IN ('declined', 'absence')
-                                  AND NOT v.approved_over_granted), false) AS doubled"""
+           COALESCE(bool_or(k.kind <> 'absence' AND k.staff > k.n), false) AS doubled"""
 
-# The provider's visits of the month with their paid minutes (evening and night rounded up to
-# the step, times the staff when double staffing is paid twice).
-_MONTH_VISITS = """    FROM (
-        SELECT v.*, CASE WHEN %(step)s > 0 AND v.time_band IN ('evening', 'night')
-                    THEN (v.minutes + %(step)s - 1) / NULLIF(%(step)s, 0) * %(step)s
-                    ELSE v.minutes END
-               * CASE WHEN %(twice)s THEN v.staff_count ELSE 1 END AS paid
-        FROM billing_visit v
-        WHERE v.provider_id = %(provider)s AND v.municipality_id = %(municipality)s
-            AND v.date >= %(first)s AND v.date <= %(last)s
-"""
+# A first-step group's paid minutes: evening and night rounded up to the step.
+_KIND_PAID = """CASE WHEN %(step)s > 0 AND k.time_band IN ('evening', 'night') THEN k.rounded
+                ELSE k.plain END AS paid"""
+
+# The provider's visits of the month.
+_MONTH_VISITS = """v.provider_id = %(provider)s AND v.municipality_id = %(municipality)s
+                AND v.date >= %(first)s AND v.date <= %(last)s"""
 
 _TEMPLATE = """
 WITH ord AS (
@@ -82,36 +76,52 @@ WITH ord AS (
            r_day, r_evening, r_night, r_weekend)
 ),
 own AS MATERIALIZED (
-    -- One pass over the covering index visit_provider_month_idx, grouped by order, band and
-    -- status; the order's period from the provider's own orders. Status 3: a visit on
-    -- another provider's order (the import never makes one), resolved below.
-    SELECT v.order_id, v.time_band,
-           CASE WHEN v.registered_at >= %(late_after)s THEN 2
-                WHEN v.order_id IS NULL THEN 1
-                WHEN o.id IS NULL THEN 3
-                WHEN v.date >= COALESCE(o.starts_on, o.requested_start)
-                     AND (o.ends_on IS NULL OR v.date <= o.ends_on) THEN 0
-                ELSE 1 END AS status,
-           -- GROUP_COLUMNS --
--- MONTH_VISITS --
-    ) v
-    LEFT JOIN assessments_order o ON o.id = v.order_id AND o.provider_id = %(provider)s
+    -- One pass over the covering index visit_provider_month_idx, grouped by order, band,
+    -- status, kind and approval; the order's period from the provider's own orders. Status
+    -- 3: a visit on another provider's order (the import never makes one), resolved below.
+    SELECT k.order_id, k.time_band, k.status,
+           -- KIND_COLUMNS --
+    FROM (
+        SELECT k.*, -- KIND_PAID --
+        FROM (
+            SELECT v.order_id, v.time_band,
+                   CASE WHEN v.registered_at >= %(late_after)s THEN 2
+                        WHEN v.order_id IS NULL THEN 1
+                        WHEN o.id IS NULL THEN 3
+                        WHEN v.date >= COALESCE(o.starts_on, o.requested_start)
+                             AND (o.ends_on IS NULL OR v.date <= o.ends_on) THEN 0
+                        ELSE 1 END AS status,
+                   -- VISIT_COLUMNS --
+            FROM billing_visit v
+            LEFT JOIN assessments_order o ON o.id = v.order_id AND o.provider_id = %(provider)s
+            WHERE -- MONTH_VISITS --
+            GROUP BY 1, 2, 3, 4, 5
+        ) k
+    ) k
     GROUP BY 1, 2, 3
 ),
 grp AS MATERIALIZED (
     SELECT * FROM own WHERE status <> 3
     UNION ALL
-    SELECT v.order_id, v.time_band,
-           CASE WHEN v.date >= COALESCE(x.starts_on, x.requested_start)
-                     AND (x.ends_on IS NULL OR v.date <= x.ends_on) THEN 0
-                ELSE 1 END,
-           -- GROUP_COLUMNS --
--- MONTH_VISITS --
-            AND v.registered_at < %(late_after)s
-    ) v
-    JOIN assessments_order x ON x.id = v.order_id
-    WHERE EXISTS (SELECT 1 FROM own WHERE status = 3)
-        AND x.provider_id IS DISTINCT FROM %(provider)s
+    SELECT k.order_id, k.time_band, k.status,
+           -- KIND_COLUMNS --
+    FROM (
+        SELECT k.*, -- KIND_PAID --
+        FROM (
+            SELECT v.order_id, v.time_band,
+                   CASE WHEN v.date >= COALESCE(x.starts_on, x.requested_start)
+                             AND (x.ends_on IS NULL OR v.date <= x.ends_on) THEN 0
+                        ELSE 1 END AS status,
+                   -- VISIT_COLUMNS --
+            FROM billing_visit v
+            JOIN assessments_order x ON x.id = v.order_id
+            WHERE -- MONTH_VISITS --
+                AND v.registered_at < %(late_after)s
+                AND EXISTS (SELECT 1 FROM own WHERE status = 3)
+                AND x.provider_id IS DISTINCT FROM %(provider)s
+            GROUP BY 1, 2, 3, 4, 5
+        ) k
+    ) k
     GROUP BY 1, 2, 3
 ),
 band AS (
@@ -197,8 +207,11 @@ SELECT
     (SELECT COALESCE(sum(overlapping), 0) FROM grp)
 """
 # Built from the constants above only; every value is a bound parameter.
-_STATEMENT = _TEMPLATE.replace("-- GROUP_COLUMNS --", _GROUP_COLUMNS).replace(
-    "-- MONTH_VISITS --\n", _MONTH_VISITS
+_STATEMENT = (
+    _TEMPLATE.replace("-- KIND_COLUMNS --", _KIND_COLUMNS)
+    .replace("-- KIND_PAID --", _KIND_PAID)
+    .replace("-- VISIT_COLUMNS --", _VISIT_COLUMNS)
+    .replace("-- MONTH_VISITS --", _MONTH_VISITS)
 )
 
 

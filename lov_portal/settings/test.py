@@ -1,7 +1,7 @@
 """Tests: the same settings as development, fast password hashing, mail kept in memory."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import DATABASES, env
 
 DEBUG = False
 SECRET_KEY = "test-only-key"
@@ -13,6 +13,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Each test closes its connections: a connection kept open by a live server's thread would
+# keep the test database from being dropped.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
 # Tests run tasks in-process unless a test starts a real worker itself.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 # Static files come straight from the apps and static/ (no collectstatic needed).

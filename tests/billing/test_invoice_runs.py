@@ -7,11 +7,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from billing import engine, services
 from billing.constants import DeviationKind, RunStatus, VisitKind
-from billing.models import InvoiceBasis, InvoiceLine, InvoiceRun
+from billing.models import InvoiceBasis, InvoiceLine, InvoiceRun, Rate
 from tests.billing.run_factories import MONTH, build_month, order_for, visit
 from tests.conftest import skip_or_fail
 
@@ -163,6 +164,20 @@ def test_a_correction_after_approval_bills_the_difference(s):
     assert correction.total_amount == Decimal("228.37")
     # What was approved is untouched.
     assert totals(InvoiceRun.objects.get(pk=run.pk)) == EXPECTED
+
+
+def test_a_recomputed_run_reads_the_rates_again(s):
+    # A worker keeps a run's rates while it computes the run's providers; a recompute is a
+    # new start and must see rates corrected meanwhile (here: every rate one krona more).
+    run, _ = start(s)
+    before = run.bases.get(provider=s["performed"])
+    Rate.objects.filter(municipality=s["municipality"]).update(amount=F("amount") + 1)
+    with s["commit"](execute=True):
+        services.invoice_run_recompute(run=run, actor=s["finance"])
+    after = InvoiceRun.objects.get(pk=run.pk).bases.get(provider=s["performed"])
+    quantity = after.lines.aggregate(q=Sum("quantity"))["q"]
+    assert quantity > 0
+    assert after.amount == before.amount + quantity
 
 
 def test_absence_days_in_a_row_are_paid_75_then_25_percent_for_five_days(s):
