@@ -206,6 +206,7 @@ SELECT
     (SELECT COALESCE(sum(visits) FILTER (WHERE status = 2), 0) FROM grp),
     (SELECT COALESCE(sum(overlapping), 0) FROM grp)
 """
+_SETTINGS = "SET LOCAL work_mem = '64MB'; SET LOCAL jit = off;"
 # Built from the constants above only; every value is a bound parameter.
 _STATEMENT = (
     _TEMPLATE.replace("-- KIND_COLUMNS --", _KIND_COLUMNS)
@@ -292,14 +293,12 @@ def price_lines(
         "note_doubled": "dubbelbemanning",
     }
     with connection.cursor() as cursor:
-        # The grouping of a large provider's month (hundreds of thousands of visits) stays in
-        # memory instead of spilling to disk; for this transaction only.
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        # The planner's row estimates for the unnested orders are far too high, so a large
-        # provider's statement passes the JIT threshold and spends seconds compiling code
-        # for a query that runs in well under one; the plain interpreter is faster here.
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute(_STATEMENT, params)
+        # In one round trip with the statement, for this transaction only: the grouping of a
+        # large provider's month (hundreds of thousands of visits) stays in memory instead of
+        # spilling to disk; and no JIT: the planner's row estimates for the unnested orders
+        # are far too high, so a large provider's statement passed the JIT threshold and spent
+        # seconds compiling code for a query that runs in well under one.
+        cursor.execute(_SETTINGS + _STATEMENT, params)
         row = cursor.fetchone()
     (rest, low_ids, low_hours, count, granted, performed, paid, amount, outside, late, over) = row
     return DatabaseLines(

@@ -3,7 +3,8 @@
 from celery import shared_task
 
 
-@shared_task(acks_late=True)
+# Nothing reads its result: the run's row counts the bases done.
+@shared_task(acks_late=True, ignore_result=True)
 def compute_invoice_basis(run_id: int, provider_id: int) -> None:
     """One provider's basis of an invoice run. A task that raises fails the run whole; a
     worker killed mid-way leaves nothing (one transaction) and the task is delivered again."""

@@ -14,8 +14,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Each test closes its connections: a connection kept open by a live server's thread would
-# keep the test database from being dropped.
-DATABASES["default"]["CONN_MAX_AGE"] = 0
+# keep the test database from being dropped. (A real worker started by a test may keep its
+# own: CONN_MAX_AGE in its environment.)
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 # Tests run tasks in-process unless a test starts a real worker itself.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 # Static files come straight from the apps and static/ (no collectstatic needed).
