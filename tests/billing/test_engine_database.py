@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from billing import engine
+from billing import engine, engine_pg
 from billing.constants import RateUnit, RunStatus, TimeBand, VisitFlag, VisitKind
 from billing.models import InvoiceLine, InvoiceRun, Rate, Visit
 from tests.billing.run_factories import MONTH, build_month, order_for, visit
@@ -153,3 +153,23 @@ def test_the_database_path_prices_plain_orders_in_sql(monkeypatch):
     assert s["rare"] <= set(result.rest) and len(result.rest) < offered // 2
     assert result.outside == 1 and result.late == 1
     assert result.overlapping == Visit.objects.filter(flags__contains=[VisitFlag.OVERLAP]).count()
+
+
+def test_array_literals_reach_postgresql_unchanged():
+    # The statement's order arrays go as array literals; notes are free text.
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's array literals")
+    texts = ["avböjda besök 55 %", 'a "quoted", {braced} note', "back\\slash", "", "NULL"]
+    numbers = [Decimal("0.00"), Decimal("485.50"), Decimal("1E+2"), Decimal("-3.25")]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT %s::text[], %s::numeric[], %s::bigint[], %s::bigint[]",
+            [
+                engine_pg._array(texts, text=True),
+                engine_pg._array(numbers),
+                engine_pg._array([1, 9_000_000_000]),
+                engine_pg._array([]),
+            ],
+        )
+        row = cursor.fetchone()
+    assert row == (texts, numbers, [1, 9_000_000_000], [])
