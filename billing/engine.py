@@ -184,6 +184,14 @@ class Context:
     rates: RateTable
     declined_percent: dict[int, Decimal]
     standard_minutes: dict[int, int]
+    # Granted or performed time per request for applications, filled as providers need them.
+    payment_bases: dict = field(default_factory=dict)
+
+    def payment_basis_for(self, request_ids: set) -> dict:
+        missing = request_ids.difference(self.payment_bases)
+        if missing:
+            self.payment_bases.update(payment_basis_for_requests(request_ids=missing))
+        return self.payment_bases
 
 
 # The contexts of the runs this process computed lately, by run and start: a worker computes
@@ -548,7 +556,7 @@ def compute_basis(run: InvoiceRun, provider) -> InvoiceBasis:
             provider_id=provider.pk,
         )
     }
-    basis_kinds = payment_basis_for_requests(request_ids={o.request_id for o in orders.values()})
+    basis_kinds = ctx.payment_basis_for({o.request_id for o in orders.values()})
     basis = InvoiceBasis(
         run=run,
         provider=provider,

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -221,12 +221,23 @@ def invoice_basis_compute(*, run_id: int, provider_id: int) -> InvoiceBasis | No
         # key share the other workers' bases hold on the run through their foreign key.
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    locked = InvoiceRun.objects.select_for_update(no_key=True).get(pk=run_id)
+    bases_done = (
+        InvoiceBasis.objects.filter(run=OuterRef("pk"))
+        .order_by()
+        .values("run")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    locked = (
+        InvoiceRun.objects.select_for_update(no_key=True)
+        .annotate(bases_done=Subquery(bases_done))
+        .get(pk=run_id)
+    )
     if locked.status != RunStatus.RUNNING:
         # Another worker failed the run meanwhile: roll this basis back with it.
         transaction.set_rollback(True)
         return None
-    locked.providers_done = locked.bases.count()
+    locked.providers_done = locked.bases_done or 0
     locked.save(update_fields=["providers_done"])
     if locked.providers_done >= locked.providers_total:
         _finish(locked)
