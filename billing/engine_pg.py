@@ -191,20 +191,32 @@ inserted AS (
     ORDER BY l.order_id, l.band_rank
     RETURNING granted_hours, performed_hours, paid_hours, amount
 )
-SELECT
-    (SELECT COALESCE(array_agg(id ORDER BY id), '{}') FROM per_order WHERE rest),
-    (SELECT COALESCE(array_agg(id ORDER BY id), '{}') FROM per_order
-        WHERE NOT rest AND granted <> 0 AND performed * 100 < granted * %(low)s),
-    (SELECT COALESCE(array_agg(performed ORDER BY id), '{}') FROM per_order
-        WHERE NOT rest AND granted <> 0 AND performed * 100 < granted * %(low)s),
-    (SELECT count(*) FROM inserted),
-    (SELECT COALESCE(sum(granted_hours), 0) FROM inserted),
-    (SELECT COALESCE(sum(performed_hours), 0) FROM inserted),
-    (SELECT COALESCE(sum(paid_hours), 0) FROM inserted),
-    (SELECT COALESCE(sum(amount), 0) FROM inserted),
-    (SELECT COALESCE(sum(visits) FILTER (WHERE status = 1), 0) FROM grp),
-    (SELECT COALESCE(sum(visits) FILTER (WHERE status = 2), 0) FROM grp),
-    (SELECT COALESCE(sum(overlapping), 0) FROM grp)
+SELECT r.rest, r.low_ids, r.low_hours, i.lines, i.granted, i.performed, i.paid, i.amount,
+       g.outside, g.late, g.overlapping
+FROM (
+    -- One pass over each of the three: what Python still does, what was written, and the
+    -- visits not paid.
+    SELECT COALESCE(array_agg(id ORDER BY id) FILTER (WHERE rest), '{}') AS rest,
+           COALESCE(array_agg(id ORDER BY id) FILTER (WHERE low), '{}') AS low_ids,
+           COALESCE(array_agg(performed ORDER BY id) FILTER (WHERE low), '{}') AS low_hours
+    FROM (
+        SELECT id, rest, performed,
+               NOT rest AND granted <> 0 AND performed * 100 < granted * %(low)s AS low
+        FROM per_order
+    ) p
+) r, (
+    SELECT count(*) AS lines,
+           COALESCE(sum(granted_hours), 0) AS granted,
+           COALESCE(sum(performed_hours), 0) AS performed,
+           COALESCE(sum(paid_hours), 0) AS paid,
+           COALESCE(sum(amount), 0) AS amount
+    FROM inserted
+) i, (
+    SELECT COALESCE(sum(visits) FILTER (WHERE status = 1), 0) AS outside,
+           COALESCE(sum(visits) FILTER (WHERE status = 2), 0) AS late,
+           COALESCE(sum(overlapping), 0) AS overlapping
+    FROM grp
+) g
 """
 _SETTINGS = "SET LOCAL work_mem = '64MB'; SET LOCAL jit = off;"
 # Built from the constants above only; every value is a bound parameter.

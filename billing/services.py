@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -221,23 +221,15 @@ def invoice_basis_compute(*, run_id: int, provider_id: int) -> InvoiceBasis | No
         # key share the other workers' bases hold on the run through their foreign key.
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    bases_done = (
-        InvoiceBasis.objects.filter(run=OuterRef("pk"))
-        .order_by()
-        .values("run")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    locked = (
-        InvoiceRun.objects.select_for_update(no_key=True)
-        .annotate(bases_done=Subquery(bases_done))
-        .get(pk=run_id)
-    )
+    locked = InvoiceRun.objects.select_for_update(no_key=True).get(pk=run_id)
     if locked.status != RunStatus.RUNNING:
         # Another worker failed the run meanwhile: roll this basis back with it.
         transaction.set_rollback(True)
         return None
-    locked.providers_done = locked.bases_done or 0
+    # Counted in a statement of its own, after the lock: a count in the locking statement
+    # would read the bases as they were before it waited for another worker's commit, miss
+    # that worker's basis and leave the run running (test_two_workers_finish_...).
+    locked.providers_done = locked.bases.count()
     locked.save(update_fields=["providers_done"])
     if locked.providers_done >= locked.providers_total:
         _finish(locked)
