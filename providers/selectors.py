@@ -474,6 +474,12 @@ def payment_basis_for_requests(*, request_ids) -> dict:
     return result
 
 
+def provider_ids_all() -> list[int]:
+    """Every provider's id, for system work that must look at each (e.g. the invoice run's
+    providers with visits)."""
+    return list(Provider.objects.order_by("pk").values_list("pk", flat=True))
+
+
 def provider_list_by_ids(*, ids) -> QuerySet[Provider]:
     """Providers by id, for system work that was handed ids (e.g. a Celery task)."""
     return Provider.objects.filter(pk__in=ids).order_by("pk")

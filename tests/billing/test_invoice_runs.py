@@ -15,6 +15,7 @@ from billing.constants import DeviationKind, RunStatus, VisitKind
 from billing.models import InvoiceBasis, InvoiceLine, InvoiceRun, Rate
 from tests.billing.run_factories import MONTH, build_month, order_for, visit
 from tests.conftest import skip_or_fail
+from tests.factories import ContractFactory, ProviderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -233,6 +234,29 @@ def test_visits_outside_the_orders_period_are_not_paid_and_shown(s):
     assert deviation.visits == 2
     (line,) = basis.lines.all()
     assert line.performed_hours == Decimal("0.75")  # only the visit of the 17th counts
+
+
+def test_a_provider_with_visits_but_no_order_in_the_month_gets_a_basis_showing_them(s):
+    # Its only order ended the month before: the run finds it by its visits alone.
+    ended = ProviderFactory(name="Slutad Omsorg AB")
+    ContractFactory(
+        provider=ended,
+        municipality=s["municipality"],
+        service_types=[s["care"]],
+        areas=[s["area"]],
+        request=s["contracts"][s["performed"]].request,
+    )
+    order = order_for(
+        s, ended, n=7, starts=datetime.date(2026, 10, 1), ends=datetime.date(2026, 10, 31)
+    )
+    visit(order, 3, "09:00", 60)
+    visit(order, 4, "09:00", 30)
+    run, _ = start(s)
+    assert run.providers_total == 3
+    basis = run.bases.get(provider=ended)
+    (deviation,) = basis.deviations.filter(kind=DeviationKind.NO_ORDER)
+    assert deviation.visits == 2
+    assert basis.total == 0
 
 
 def test_a_future_month_cannot_be_run(s):
