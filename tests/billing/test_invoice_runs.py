@@ -10,7 +10,7 @@ from django.db import connection, connections
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from billing import engine, services
+from billing import engine, engine_pg, services
 from billing.constants import DeviationKind, RunStatus, VisitKind
 from billing.models import InvoiceBasis, InvoiceLine, InvoiceRun, Rate
 from tests.billing.run_factories import MONTH, build_month, order_for, visit
@@ -179,6 +179,33 @@ def test_a_recomputed_run_reads_the_rates_again(s):
     quantity = after.lines.aggregate(q=Sum("quantity"))["q"]
     assert quantity > 0
     assert after.amount == before.amount + quantity
+
+
+def test_the_pricing_statement_is_prepared_once_and_again_on_a_new_server_connection(s):
+    if connection.vendor != "postgresql":
+        skip_or_fail("prepared statements are PostgreSQL's")
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE name = %s",
+                [engine_pg._PREPARED_NAME],
+            )
+            return cursor.fetchone()[0]
+
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    run, _ = start(s)
+    assert prepared() == 1
+    assert totals(run) == EXPECTED
+    # As a pooler's fresh server connection would be: nothing prepared. The next run
+    # prepares it again and computes the same.
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    with s["commit"](execute=True):
+        services.invoice_run_recompute(run=run, actor=s["finance"])
+    assert prepared() == 1
+    assert totals(InvoiceRun.objects.get(pk=run.pk)) == EXPECTED
 
 
 def test_absence_days_in_a_row_are_paid_75_then_25_percent_for_five_days(s):
