@@ -102,6 +102,8 @@ def env(*, workers: int = 0) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "lov_portal.settings.dev",
         "DEBUG": "false",
         "DATABASE_URL": database_url(),
+        # As production keeps them (the development settings close them each time).
+        "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "60"),
     }
     values.pop("REDIS_URL", None)
     if workers:
