@@ -471,12 +471,13 @@ class InvoiceLine(models.Model):
     """One citizen's service in a time band, with the rule that set what is paid."""
 
     basis = models.ForeignKey(InvoiceBasis, on_delete=models.CASCADE, related_name="lines")
-    # The line's citizen and service are its order's, copied for reading; the database
-    # guards them through the order (the line's order, the order's decision and service and
-    # the decision's citizen all have constraints), so they need no checks of their own
-    # (ADR 0008: a run checks 135,000 lines). Django's PROTECT still refuses deletes.
-    # Lines are read by their basis only, so the citizen and the order have no index either:
-    # each index cost a run writing 135,000 lines about a third of a second (ADR 0008).
+    # A line is the record of what was paid: its citizen, order and service are where it came
+    # from, copied when it was written (with the customer reference, hours, rate and rule),
+    # not rows it depends on. So they have no database constraint: checking 135,000 lines'
+    # references cost a run about a sixth of its time (ADR 0008). The engine writes a line
+    # only for an order it read in the same transaction, and Django's PROTECT refuses to
+    # delete an order, citizen or service that lines name. Lines are read by their basis
+    # only, so these have no index either (each cost a run about a third of a second).
     citizen = models.ForeignKey(
         "assessments.Citizen",
         on_delete=models.PROTECT,
@@ -487,7 +488,12 @@ class InvoiceLine(models.Model):
     )
     citizen_ref = models.CharField(_("customer reference"), max_length=12)
     order = models.ForeignKey(
-        "assessments.Order", on_delete=models.PROTECT, null=True, related_name="+", db_index=False
+        "assessments.Order",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     service_type = models.ForeignKey(
         "core.ServiceType",
