@@ -802,8 +802,7 @@ def invoice_run(municipality, actor, *, profile: bool):
     started = time.perf_counter()
     if profiler:
         profiler.enable()
-    result = invoice_run_start(municipality=municipality, month=MONTH, actor=actor)
-    run = result[0] if isinstance(result, tuple) else result
+    run, _created = invoice_run_start(municipality=municipality, month=MONTH, actor=actor)
     _wait_for(run)
     if profiler:
         profiler.disable()
@@ -846,14 +845,11 @@ def import_throughput(municipality, rng: random.Random) -> str:
     """Visits a second through the import service (one delivery of IMPORT_SAMPLE rows, as
     the API sends them) on fresh visit ids of the largest provider; the sample is deleted
     afterwards so the run sees the generated month only."""
-    try:
-        from billing.services import visit_import_rows
-    except ImportError:
-        return "import: n/a (billing.services.visit_import_rows is not on main yet)"
     from django.db.models import Count
 
     from assessments.models import Order
     from billing.rules import month_bounds
+    from billing.services import visit_import_rows
     from providers.models import Provider
 
     provider = Provider.objects.get(
@@ -887,9 +883,9 @@ def import_throughput(municipality, rng: random.Random) -> str:
         delete_import_sample([provider.pk])
         return f"import: failed ({type(exc).__name__}: {exc})"
     seconds = time.perf_counter() - started
-    created = getattr(result, "created", None)
+    created = result.created
     delete_import_sample([provider.pk])
-    if not getattr(result, "accepted", True):
+    if not result.accepted:
         return f"import: rejected in {seconds:.1f} s, first errors {result.errors[:2]}"
     return (
         f"import: {IMPORT_SAMPLE / seconds:,.0f} rows/s "
@@ -948,11 +944,9 @@ def floor(run) -> str:
 def pdf_time(run, budget: float) -> str:
     """Seconds to render every provider's basis as PDF (not part of the ratio). Stops once
     `budget` seconds are spent and estimates the rest by the number of lines."""
-    try:
-        from billing.documents import basis_pdf
-    except ImportError:
-        return "pdf: n/a (billing.documents.basis_pdf is not on main yet)"
     from django.db.models import Count
+
+    from billing.documents import basis_pdf
 
     bases = list(run.bases.annotate(line_count=Count("lines")).order_by("pk"))
     all_lines = sum(b.line_count for b in bases)

@@ -177,10 +177,13 @@ class LineRow:
 
 @dataclass
 class Context:
-    run: InvoiceRun
+    """What every provider of a run start shares (cached per worker: no run state here)."""
+
+    municipality_id: int
     rules: BillingRules
     first: datetime.date
     last: datetime.date
+    late_after: datetime.datetime  # registered from this moment on: after the cut-off
     rates: RateTable
     declined_percent: dict[int, Decimal]
     standard_minutes: dict[int, int]
@@ -218,10 +221,11 @@ def _read_context(run: InvoiceRun) -> Context:
     first, last = month_bounds(run.month)
     service_rules = list(rules.service_rules.all()) if rules.pk else []
     return Context(
-        run=run,
+        municipality_id=run.municipality_id,
         rules=rules,
         first=first,
         last=last,
+        late_after=_late_after(first, rules),
         rates=RateTable(run.municipality_id, first),
         declined_percent={r.service_type_id: r.declined_percent for r in service_rules},
         standard_minutes={
@@ -308,13 +312,13 @@ def _visit_time(ctx: Context, provider_id: int, orders: dict[int, object], *, on
     rules = ctx.rules
     visits = Visit.objects.filter(
         provider_id=provider_id,
-        municipality_id=ctx.run.municipality_id,
+        municipality_id=ctx.municipality_id,
         date__gte=ctx.first,
         date__lte=ctx.last,
     )
     if only is not None:
         visits = visits.filter(order_id__in=only)
-    late_after = _late_after(ctx)
+    late_after = ctx.late_after
     in_period = Q(order__isnull=False) & Q(
         date__gte=Coalesce(F("order__starts_on"), F("order__requested_start"))
     )
@@ -488,10 +492,10 @@ def _priced_line(
 PRICE_IN_DATABASE = True
 
 
-def _late_after(ctx: Context) -> datetime.datetime:
+def _late_after(first: datetime.date, rules: BillingRules) -> datetime.datetime:
     """Visits registered from this moment on came after the cut-off."""
     moment = datetime.datetime.combine(
-        cutoff(ctx.first, ctx.rules) + datetime.timedelta(days=1), datetime.time.min
+        cutoff(first, rules) + datetime.timedelta(days=1), datetime.time.min
     )
     return timezone.make_aware(moment)
 
@@ -590,7 +594,7 @@ def compute_basis(run: InvoiceRun, provider) -> InvoiceBasis:
             municipality_id=run.municipality_id,
             first=ctx.first,
             last=ctx.last,
-            late_after=_late_after(ctx),
+            late_after=ctx.late_after,
             rules=rules,
             orders=plain,
         )

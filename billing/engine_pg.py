@@ -46,25 +46,65 @@ _VISIT_COLUMNS = """v.kind, v.approved_over_granted,
                * CASE WHEN %(twice)s THEN v.staff_count ELSE 1 END) AS rounded,
            sum(v.staff_count) AS staff"""
 
-_KIND_COLUMNS = """sum(k.n) AS visits,
+# A first-step group's paid minutes: evening and night rounded up to the step.
+_KIND_PAID = """CASE WHEN %(step)s > 0 AND k.time_band IN ('evening', 'night')
+                    THEN k.rounded ELSE k.plain END"""
+
+_KIND_COLUMNS = f"""sum(k.n) AS visits,
            sum(k.overlapping) AS overlapping,
            sum(k.n) FILTER (WHERE k.kind <> 'absence') AS paid_visits,
            sum(k.minutes) FILTER (WHERE k.kind NOT IN ('declined', 'absence')) AS performed,
-           sum(k.paid) FILTER (WHERE k.kind NOT IN ('declined', 'absence')) AS paid,
-           sum(k.paid) FILTER (WHERE k.kind = 'declined') AS declined_paid,
+           sum({_KIND_PAID}) FILTER (WHERE k.kind NOT IN ('declined', 'absence')) AS paid,
+           sum({_KIND_PAID}) FILTER (WHERE k.kind = 'declined') AS declined_paid,
            bool_or(k.kind = 'declined') AS declined,
            bool_or(k.kind = 'absence') AS absence,
            -- As the Python path notes it: some (kind, approved) group has more staff than
            -- visits.
            COALESCE(bool_or(k.kind <> 'absence' AND k.staff > k.n), false) AS doubled"""
 
-# A first-step group's paid minutes: evening and night rounded up to the step.
-_KIND_PAID = """CASE WHEN %(step)s > 0 AND k.time_band IN ('evening', 'night') THEN k.rounded
-                ELSE k.plain END AS paid"""
-
 # The provider's visits of the month.
 _MONTH_VISITS = """v.provider_id = %(provider)s AND v.municipality_id = %(municipality)s
                 AND v.date >= %(first)s AND v.date <= %(last)s"""
+
+
+def _grouped(status: str, source: str) -> str:
+    """Visits grouped by order, band and `status` in the two steps above; `source` is the
+    FROM and WHERE of the first step. Module constants only: every value is a parameter."""
+    return f"""SELECT k.order_id, k.time_band, k.status,
+           {_KIND_COLUMNS}
+    FROM (
+        SELECT v.order_id, v.time_band, {status} AS status,
+               {_VISIT_COLUMNS}
+        {source}
+        GROUP BY 1, 2, 3, 4, 5
+    ) k
+    GROUP BY 1, 2, 3"""  # noqa: S608 - built from this module's constants
+
+
+# Status 3: a visit on another provider's order (the import never makes one), resolved in the
+# second part of `grp`.
+_OWN_GROUPS = _grouped(
+    """CASE WHEN v.registered_at >= %(late_after)s THEN 2
+                WHEN v.order_id IS NULL THEN 1
+                WHEN o.id IS NULL THEN 3
+                WHEN v.date >= COALESCE(o.starts_on, o.requested_start)
+                     AND (o.ends_on IS NULL OR v.date <= o.ends_on) THEN 0
+                ELSE 1 END""",
+    f"""FROM billing_visit v
+        LEFT JOIN assessments_order o ON o.id = v.order_id AND o.provider_id = %(provider)s
+        WHERE {_MONTH_VISITS}""",
+)
+_OTHER_GROUPS = _grouped(
+    """CASE WHEN v.date >= COALESCE(x.starts_on, x.requested_start)
+                     AND (x.ends_on IS NULL OR v.date <= x.ends_on) THEN 0
+                ELSE 1 END""",
+    f"""FROM billing_visit v
+        JOIN assessments_order x ON x.id = v.order_id
+        WHERE {_MONTH_VISITS}
+            AND v.registered_at < %(late_after)s
+            AND EXISTS (SELECT 1 FROM own WHERE status = 3)
+            AND x.provider_id IS DISTINCT FROM %(provider)s""",  # noqa: S608 - constants
+)
 
 _TEMPLATE = """
 WITH ord AS (
@@ -77,53 +117,14 @@ WITH ord AS (
            r_day, r_evening, r_night, r_weekend)
 ),
 own AS MATERIALIZED (
-    -- One pass over the covering index visit_provider_month_idx, grouped by order, band,
-    -- status, kind and approval; the order's period from the provider's own orders. Status
-    -- 3: a visit on another provider's order (the import never makes one), resolved below.
-    SELECT k.order_id, k.time_band, k.status,
-           -- KIND_COLUMNS --
-    FROM (
-        SELECT k.*, -- KIND_PAID --
-        FROM (
-            SELECT v.order_id, v.time_band,
-                   CASE WHEN v.registered_at >= %(late_after)s THEN 2
-                        WHEN v.order_id IS NULL THEN 1
-                        WHEN o.id IS NULL THEN 3
-                        WHEN v.date >= COALESCE(o.starts_on, o.requested_start)
-                             AND (o.ends_on IS NULL OR v.date <= o.ends_on) THEN 0
-                        ELSE 1 END AS status,
-                   -- VISIT_COLUMNS --
-            FROM billing_visit v
-            LEFT JOIN assessments_order o ON o.id = v.order_id AND o.provider_id = %(provider)s
-            WHERE -- MONTH_VISITS --
-            GROUP BY 1, 2, 3, 4, 5
-        ) k
-    ) k
-    GROUP BY 1, 2, 3
+    -- One pass over the covering index visit_provider_month_idx; the order's period from the
+    -- provider's own orders.
+    -- OWN_GROUPS --
 ),
 grp AS MATERIALIZED (
     SELECT * FROM own WHERE status <> 3
     UNION ALL
-    SELECT k.order_id, k.time_band, k.status,
-           -- KIND_COLUMNS --
-    FROM (
-        SELECT k.*, -- KIND_PAID --
-        FROM (
-            SELECT v.order_id, v.time_band,
-                   CASE WHEN v.date >= COALESCE(x.starts_on, x.requested_start)
-                             AND (x.ends_on IS NULL OR v.date <= x.ends_on) THEN 0
-                        ELSE 1 END AS status,
-                   -- VISIT_COLUMNS --
-            FROM billing_visit v
-            JOIN assessments_order x ON x.id = v.order_id
-            WHERE -- MONTH_VISITS --
-                AND v.registered_at < %(late_after)s
-                AND EXISTS (SELECT 1 FROM own WHERE status = 3)
-                AND x.provider_id IS DISTINCT FROM %(provider)s
-            GROUP BY 1, 2, 3, 4, 5
-        ) k
-    ) k
-    GROUP BY 1, 2, 3
+    -- OTHER_GROUPS --
 ),
 band AS (
     -- A band of an order may come from both parts above: sum them.
@@ -251,31 +252,28 @@ _PARAMETER_TYPES = {
     "note_doubled": "text",
 }
 # Built from the constants above only; every value is a bound parameter.
-_STATEMENT = (
-    _TEMPLATE.replace("-- KIND_COLUMNS --", _KIND_COLUMNS)
-    .replace("-- KIND_PAID --", _KIND_PAID)
-    .replace("-- VISIT_COLUMNS --", _VISIT_COLUMNS)
-    .replace("-- MONTH_VISITS --", _MONTH_VISITS)
+_STATEMENT = _TEMPLATE.replace("-- OWN_GROUPS --", _OWN_GROUPS).replace(
+    "-- OTHER_GROUPS --", _OTHER_GROUPS
 )
 
 
-def _prepared(statement: str) -> tuple[str, str, list[str]]:
+def _prepared(statement: str) -> tuple[str, str, str]:
     """The statement as a prepared statement: its name (with a digest of its text, so a
     changed statement never meets an old one on a kept connection), the PREPARE command
-    and the order of its parameters."""
-    names = list(_PARAMETER_TYPES)
+    (its % signs doubled for psycopg2) and the EXECUTE command with a %s per parameter in
+    the order of _PARAMETER_TYPES."""
     positional = statement
-    for number, name in enumerate(names, start=1):
+    for number, name in enumerate(_PARAMETER_TYPES, start=1):
         positional = positional.replace(f"%({name})s", f"${number}")
     assert "%(" not in positional, "a parameter without a type"
-    digest = hashlib.sha256(positional.encode()).hexdigest()[:12]
-    name = f"billing_price_lines_{digest}"
-    types = ", ".join(_PARAMETER_TYPES[n] for n in names)
-    # The text goes into PREPARE as is; psycopg2 must not read its $n or % signs.
-    return name, f"PREPARE {name} ({types}) AS {positional}", names
+    name = f"billing_price_lines_{hashlib.sha256(positional.encode()).hexdigest()[:12]}"
+    types = ", ".join(_PARAMETER_TYPES.values())
+    arguments = ", ".join(["%s"] * len(_PARAMETER_TYPES))
+    prepare = f"PREPARE {name} ({types}) AS {positional}".replace("%", "%%")
+    return name, prepare, f"EXECUTE {name} ({arguments})"
 
 
-_PREPARED_NAME, _PREPARE, _PARAMETER_ORDER = _prepared(_STATEMENT)
+_PREPARED_NAME, _PREPARE, _EXECUTE = _prepared(_STATEMENT)
 
 
 @dataclass
@@ -371,16 +369,14 @@ def price_lines(
         # Asked in each transaction (not remembered in this process), so a pooler that hands
         # out server connections per transaction (PgBouncer) works as well.
         cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [_PREPARED_NAME])
-        prepare = "" if cursor.fetchone() else _PREPARE.replace("%", "%%") + ";"
+        prepare = "" if cursor.fetchone() else _PREPARE + ";"
         # For this transaction only: the grouping of a large provider's month (hundreds of
         # thousands of visits) stays in memory instead of spilling to disk; and no JIT: the
         # planner's row estimates for the unnested orders are far too high, so a large
         # provider's statement passed the JIT threshold and spent seconds compiling code for
         # a query that runs in well under one.
-        arguments = ", ".join(["%s"] * len(_PARAMETER_ORDER))
         cursor.execute(
-            f"{_SETTINGS} {prepare} EXECUTE {_PREPARED_NAME} ({arguments})",
-            [params[name] for name in _PARAMETER_ORDER],
+            f"{_SETTINGS} {prepare} {_EXECUTE}", [params[name] for name in _PARAMETER_TYPES]
         )
         row = cursor.fetchone()
     (rest, low_ids, low_hours, count, granted, performed, paid, amount, outside, late, over) = row

@@ -33,14 +33,14 @@ def database_backend() -> int:
 
 @task_prerun.connect
 @task_postrun.connect
-def _close_old_connections(sender=None, **kwargs) -> None:
+def _close_old_connections(sender, **kwargs) -> None:
     """A worker's database connection lives as Django's own do between requests: kept for
     CONN_MAX_AGE and checked before reuse (CONN_HEALTH_CHECKS), closed when broken. Celery's
     Django fixup would close it around every task (a new PostgreSQL backend per task, which
     cost an invoice run of 200 providers about a fifth of its time); CELERY_DB_REUSE_MAX in the
     settings keeps the fixup from doing so. Eager tasks run inside the caller's transaction
     and are left alone."""
-    if sender is None or getattr(sender.request, "is_eager", False):
+    if getattr(sender.request, "is_eager", False):
         return
     from django.db import close_old_connections
 

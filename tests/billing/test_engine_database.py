@@ -110,8 +110,8 @@ def _compute(s, in_database: bool, monkeypatch):
     for provider in (s["performed"], s["granted"]):
         with transaction.atomic():
             engine.compute_basis(run, provider)
-    # A line's citizen and service have no constraints of their own (ADR 0008): the
-    # database guards them through the order, so they must be the order's.
+    # A line's order, citizen and service are copied when it is written and have no database
+    # constraints (ADR 0008): nothing but the engine keeps them in agreement, so check it.
     lines = InvoiceLine.objects.filter(basis__run=run)
     assert lines.exists()
     assert not lines.filter(order__isnull=True).exists()

@@ -97,3 +97,7 @@ def test_real_worker_keeps_its_database_connection_between_tasks():
         backends = [_result(database_backend.apply_async(queue=queue)) for _ in range(3)]
     assert backends[0] > 0
     assert backends == [backends[0]] * 3
+    # And closes it as Django would between requests: with CONN_MAX_AGE 0, after each task.
+    with _worker(DATABASE_URL=url, CONN_MAX_AGE="0") as queue:
+        backends = [_result(database_backend.apply_async(queue=queue)) for _ in range(3)]
+    assert len(set(backends)) == 3
