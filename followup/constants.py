@@ -125,3 +125,7 @@ REPORT_TRANSITIONS: dict[str, set[str]] = {
     ReportStatus.DONE: set(),
     ReportStatus.FAILED: set(),
 }
+
+
+# The earliest year reports and statistics offer: LOV came into force on 1 January 2009.
+LOV_FIRST_YEAR = 2009

@@ -1,8 +1,7 @@
 """Demo rows for the board statistics: a few citizens of Munkedal (1430) who chose a provider,
 got the no-choice alternative or changed provider, with confirmed orders, spread over the last
 ten months. Built through the assessments services; idempotent (a second run adds nothing).
-
-The lead wires `seed_stats` into seed_demo after the providers and contracts exist."""
+seed_demo calls `seed_stats` once the providers and contracts exist."""
 
 from datetime import timedelta
 

@@ -5,10 +5,12 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from assessments.forms import IdentityNumberField
+from assessments.forms import DateInput, IdentityNumberField
 
+from . import survey_imports
 from .constants import (
     CASE_TRANSITIONS,
+    LOV_FIRST_YEAR,
     CaseKind,
     CaseStatus,
     ChecklistResult,
@@ -19,9 +21,6 @@ from .constants import (
 from .selectors import CASE_NO_HANDLER
 
 # --- Survey results and own surveys ---------------------------------------------------------
-
-
-SURVEY_FILE_MAX_BYTES = 2 * 1024 * 1024
 
 
 class SurveyYearField(forms.IntegerField):
@@ -67,7 +66,7 @@ class SurveyImportForm(forms.Form):
 
     def clean_file(self):
         uploaded = self.cleaned_data["file"]
-        if uploaded.size > SURVEY_FILE_MAX_BYTES:
+        if uploaded.size > survey_imports.MAX_BYTES:
             raise forms.ValidationError(
                 _("The file is larger than 2 MB. Split it into smaller files.")
             )
@@ -197,13 +196,6 @@ class OwnSurveyAnswerForm(forms.Form):
 # --- Follow-up visits, findings and action plans --------------------------------------------
 
 
-class VisitDateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
 class VisitFilterForm(forms.Form):
     """The visit list's filters (GET: the list works without JavaScript)."""
 
@@ -242,7 +234,7 @@ class VisitPlanForm(forms.Form):
         empty_label=_("No case"),
         help_text=_("Only for a visit prompted by a complaint: a case about the same provider."),
     )
-    planned_on = forms.DateField(label=_("Planned date"), widget=VisitDateInput())
+    planned_on = forms.DateField(label=_("Planned date"), widget=DateInput())
     purpose = forms.CharField(
         label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
@@ -335,9 +327,7 @@ class FindingForm(forms.Form):
     requires_plan = forms.BooleanField(
         label=_("The provider must answer with an action plan"), required=False
     )
-    plan_deadline = forms.DateField(
-        label=_("Action plan due"), required=False, widget=VisitDateInput()
-    )
+    plan_deadline = forms.DateField(label=_("Action plan due"), required=False, widget=DateInput())
 
     def __init__(self, *args, checklist, **kwargs):
         kwargs.setdefault("auto_id", "id_finding_%s")
@@ -355,7 +345,7 @@ class FindingForm(forms.Form):
 
 
 class VisitCarryOutForm(forms.Form):
-    carried_out_on = forms.DateField(label=_("Carried out on"), widget=VisitDateInput())
+    carried_out_on = forms.DateField(label=_("Carried out on"), widget=DateInput())
     summary = forms.CharField(
         label=_("Summary"), widget=forms.Textarea(attrs={"rows": 4}), max_length=8000
     )
@@ -377,7 +367,7 @@ class PlanReturnForm(forms.Form):
         max_length=4000,
     )
     new_deadline = forms.DateField(
-        label=_("New deadline (optional)"), required=False, widget=VisitDateInput()
+        label=_("New deadline (optional)"), required=False, widget=DateInput()
     )
 
 
@@ -390,9 +380,7 @@ class ActionPlanForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=8000,
     )
-    done_by = forms.DateField(
-        label=_("Measures completed by"), required=False, widget=VisitDateInput()
-    )
+    done_by = forms.DateField(label=_("Measures completed by"), required=False, widget=DateInput())
 
 
 # --- Complaints, deviations and Lex Sarah (cases) ---------------------------------------------
@@ -420,13 +408,6 @@ class _CaseForm(forms.Form):
         _style_case_widgets(self)
 
 
-class CaseDateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
 def _case_provider_field(**kwargs) -> forms.ChoiceField:
     return forms.TypedChoiceField(
         label=_("Provider"), required=False, coerce=int, empty_value=None, **kwargs
@@ -448,7 +429,7 @@ class _CaseContentFields(_CaseForm):
     occurred_on = forms.DateField(
         label=_("When did it happen?"),
         required=False,
-        widget=CaseDateInput(),
+        widget=DateInput(),
         help_text=_("The date, e.g. 2026-03-14. Leave it empty if you do not know."),
     )
 
@@ -686,7 +667,7 @@ class QualityReportStartForm(forms.Form):
     year (the service checks the year's range)."""
 
     scope = forms.ChoiceField(label=_("Municipality or cooperation"))
-    year = forms.IntegerField(label=_("Year"), min_value=2009, max_value=2100)
+    year = forms.IntegerField(label=_("Year"), min_value=LOV_FIRST_YEAR, max_value=2100)
 
     def __init__(self, *args, scopes, **kwargs):
         super().__init__(*args, **kwargs)

@@ -665,10 +665,6 @@ def _report_weighted(pairs: list[tuple[Decimal, int]]) -> tuple[Decimal | None, 
     return (total / answers).quantize(Decimal("0.01")), answers
 
 
-def quality_report_indicator_list() -> QuerySet[Indicator]:
-    return Indicator.objects.order_by("ordering", "code")
-
-
 def quality_report_content(*, report: QualityReport) -> ReportContent:
     """Everything the report shows, for the report's municipalities and year.
 
@@ -702,7 +698,7 @@ def quality_report_content(*, report: QualityReport) -> ReportContent:
             providers_by_municipality[municipality.pk].setdefault(provider.pk, provider)
 
     sections = []
-    for indicator in quality_report_indicator_list():
+    for indicator in indicator_list():
         groups = []
         for municipality in municipalities:
             providers = sorted(
@@ -809,8 +805,6 @@ def _report_case_rows(municipality_ids: list[int], year: int) -> list[ReportCase
 # --- Board statistics -------------------------------------------------------------------------
 
 STATISTICS_ROLES = (Role.BOARD_REVIEWER, Role.QUALITY_OFFICER, Role.MUNICIPAL_ADMIN)
-# The earliest year offered: LOV came into force on 1 January 2009.
-STATISTICS_FIRST_YEAR = 2009
 
 
 def statistics_municipality_list(*, user) -> QuerySet:

@@ -26,6 +26,7 @@ from . import report_document, selectors, tasks
 from .constants import (
     CASE_TRANSITIONS,
     FINDING_TRANSITIONS,
+    LOV_FIRST_YEAR,
     OWN_SURVEY_GOOD_SCORE,
     OWN_SURVEY_TRANSITIONS,
     REPORT_TRANSITIONS,
@@ -1058,7 +1059,6 @@ def case_statement_submit(*, case: Case, statement: str, actor) -> Case:
 REPORT_WORKING = (ReportStatus.QUEUED, ReportStatus.RUNNING)
 # Steps besides one per indicator chart: visits and findings, cases, laying out the PDF.
 REPORT_FIXED_STEPS = 3
-REPORT_FIRST_YEAR = 2009  # LOV is in force since 1 January 2009.
 
 
 def _report_may(actor, report: QualityReport) -> bool:
@@ -1104,11 +1104,11 @@ def quality_report_start(
     ):
         raise PermissionDenied
     this_year = timezone.localdate().year
-    if not REPORT_FIRST_YEAR <= year <= this_year:
+    if not LOV_FIRST_YEAR <= year <= this_year:
         raise ValidationError(
             {
                 "year": _("Choose a year from %(first)s to %(last)s.")
-                % {"first": REPORT_FIRST_YEAR, "last": this_year}
+                % {"first": LOV_FIRST_YEAR, "last": this_year}
             },
             code="year",
         )
@@ -1149,7 +1149,7 @@ def quality_report_render(*, report_id: int) -> QualityReport | None:
         report = QualityReport.objects.select_for_update().filter(pk=report_id).first()
         if report is None or report.status not in REPORT_WORKING:
             return None
-        steps_total = selectors.quality_report_indicator_list().count() + REPORT_FIXED_STEPS
+        steps_total = selectors.indicator_list().count() + REPORT_FIXED_STEPS
         progress = {"steps_total": steps_total, "steps_done": 0, "error": ""}
         if report.status == ReportStatus.QUEUED:
             report = quality_report_transition(

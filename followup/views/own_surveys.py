@@ -14,6 +14,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from lov_portal.core.forms import apply_errors
 from lov_portal.core.selectors import service_type_list
 from providers.selectors import provider_list_for_municipality
 
@@ -87,8 +88,7 @@ class OwnSurveyCreateView(SurveyPermissionMixin, TemplateView):
                     actor=request.user,
                 )
             except ValidationError as exc:
-                for errors in exc.message_dict.values():
-                    form.add_error(None, errors)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("The survey is saved as a draft."))
                 return redirect("followup:own_survey_detail", pk=survey.pk)
@@ -112,7 +112,15 @@ class OwnSurveyDetailView(SurveyPermissionMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         survey = own_survey_get(user=request.user, pk=kwargs["pk"])
-        action = request.POST.get("action")
+        try:
+            return self._act(request, survey, request.POST.get("action"))
+        except ValidationError as exc:
+            # A stale page or a second click: the survey has moved on; say why.
+            for message in exc.messages:
+                messages.error(request, message)
+            return redirect("followup:own_survey_detail", pk=survey.pk)
+
+    def _act(self, request, survey, action):
         if action == "open":
             services.own_survey_open(survey=survey, actor=request.user)
             messages.success(request, _("The survey is open for answers. Make the links."))

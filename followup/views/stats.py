@@ -11,9 +11,9 @@ from rules.contrib.views import PermissionRequiredMixin
 from lov_portal.audit.constants import AuditAction
 from lov_portal.audit.services import audit_log
 
+from ..constants import LOV_FIRST_YEAR
 from ..forms import StatisticsForm
 from ..selectors import (
-    STATISTICS_FIRST_YEAR,
     board_statistics,
     statistics_municipality_get,
     statistics_municipality_list,
@@ -22,7 +22,7 @@ from ..stats_output import board_charts, board_csv
 
 
 def _years(today) -> list[int]:
-    return list(range(today.year, STATISTICS_FIRST_YEAR - 1, -1))
+    return list(range(today.year, LOV_FIRST_YEAR - 1, -1))
 
 
 class StatisticsIndexView(PermissionRequiredMixin, View):
@@ -50,7 +50,7 @@ class StatisticsMixin(PermissionRequiredMixin):
     def statistics(self):
         today = timezone.localdate()
         year = self.kwargs["year"]
-        if not STATISTICS_FIRST_YEAR <= year <= today.year:
+        if not LOV_FIRST_YEAR <= year <= today.year:
             raise Http404
         municipality = statistics_municipality_get(user=self.request.user, code=self.kwargs["code"])
         return board_statistics(municipality=municipality, year=year, today=today)

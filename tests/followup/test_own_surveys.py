@@ -119,3 +119,17 @@ def test_officer_pages_make_links_and_another_municipality_sees_nothing(client, 
     client.force_login(other)
     assert client.get(url).status_code == 404
     assert client.post(url, {"action": "close"}).status_code == 404
+
+
+def test_closing_a_closed_survey_again_says_why_instead_of_failing(client, survey):
+    # A second click or a stale page: the survey is closed already.
+    client.force_login(survey.officer)
+    url = reverse("followup:own_survey_detail", args=[survey.pk])
+    closed = client.post(url, {"action": "close"}, follow=True)
+    assert [m.level_tag for m in closed.context["messages"]] == ["success"]
+    again = client.post(url, {"action": "close"}, follow=True)
+    assert again.status_code == 200
+    assert [m.level_tag for m in again.context["messages"]] == ["error"]
+    new_links = client.post(url, {"action": "links", "count": "2"}, follow=True)
+    assert [m.level_tag for m in new_links.context["messages"]] == ["error"]
+    assert OwnSurveyLink.objects.count() == 0
