@@ -29,28 +29,35 @@ from .constants import RateUnit
 from .models import InvoiceLine
 
 # Status of a visit group: 0 paid, 1 outside an active order, 2 registered after the cut-off
-# (engine._PAYABLE, _OUTSIDE, _LATE).
-#
-# Visits are grouped in two steps. The first reads every visit once and keeps to a few plain
-# sums per order, band, kind, approval and status (the per-visit cost is what the statement
-# costs: a large provider has hundreds of thousands of visits); the second folds the kinds
-# into what a band needs (KIND_COLUMNS), on a few rows per order.
-_VISIT_COLUMNS = """v.kind, v.approved_over_granted,
-           count(*) AS n,
-           count(*) FILTER (WHERE v.flags @> '["overlap"]'::jsonb) AS overlapping,
-           sum(v.minutes) AS minutes,
-           -- Paid minutes: times the staff when double staffing is paid twice, and rounded
-           -- up to the step (used for evening and night below).
-           sum(v.minutes * CASE WHEN %(twice)s THEN v.staff_count ELSE 1 END) AS plain,
-           sum((v.minutes + %(step)s - 1) / NULLIF(%(step)s, 0) * %(step)s
-               * CASE WHEN %(twice)s THEN v.staff_count ELSE 1 END) AS rounded,
-           sum(v.staff_count) AS staff"""
+# (engine._PAYABLE, _OUTSIDE, _LATE); 3 a visit on another provider's order (the import never
+# makes one), given 0 or 1 by that order's period in a second part read only when there is
+# one. (Looking that order up inside the grouping key made PostgreSQL sort the provider's
+# visits instead of hashing them: a large provider's statement a fifth slower.)
+_OWN_STATUS = """CASE WHEN v.registered_at >= %(late_after)s THEN 2
+                WHEN v.order_id IS NULL THEN 1
+                WHEN o.id IS NULL THEN 3
+                WHEN v.date >= COALESCE(o.starts_on, o.requested_start)
+                     AND (o.ends_on IS NULL OR v.date <= o.ends_on) THEN 0
+                ELSE 1 END"""
+_OTHER_STATUS = """CASE WHEN v.date >= COALESCE(o.starts_on, o.requested_start)
+                     AND (o.ends_on IS NULL OR v.date <= o.ends_on) THEN 0
+                ELSE 1 END"""
 
 # A first-step group's paid minutes: evening and night rounded up to the step.
 _KIND_PAID = """CASE WHEN %(step)s > 0 AND k.time_band IN ('evening', 'night')
                     THEN k.rounded ELSE k.plain END"""
 
-_KIND_COLUMNS = f"""sum(k.n) AS visits,
+
+def _grouped(status: str, source: str) -> str:
+    """The provider's visits of the month grouped by order, band and `status`, in two steps.
+    The first reads every visit once (one pass over the covering index
+    visit_provider_month_idx) and keeps to a few plain sums per order, band, status, kind
+    and approval: the per-visit cost is what the statement costs, a large provider has
+    hundreds of thousands of visits. The second folds the kinds into what a line needs, on a
+    few rows per order. `source` joins the orders as `o` and may narrow the visits. Module
+    constants only: every value is a parameter."""
+    return f"""SELECT k.order_id, k.time_band, k.status,
+           sum(k.n) AS visits,
            sum(k.overlapping) AS overlapping,
            sum(k.n) FILTER (WHERE k.kind <> 'absence') AS paid_visits,
            sum(k.minutes) FILTER (WHERE k.kind NOT IN ('declined', 'absence')) AS performed,
@@ -60,137 +67,105 @@ _KIND_COLUMNS = f"""sum(k.n) AS visits,
            bool_or(k.kind = 'absence') AS absence,
            -- As the Python path notes it: some (kind, approved) group has more staff than
            -- visits.
-           COALESCE(bool_or(k.kind <> 'absence' AND k.staff > k.n), false) AS doubled"""
-
-# The provider's visits of the month.
-_MONTH_VISITS = """v.provider_id = %(provider)s AND v.municipality_id = %(municipality)s
-                AND v.date >= %(first)s AND v.date <= %(last)s"""
-
-
-def _grouped(status: str, source: str) -> str:
-    """Visits grouped by order, band and `status` in the two steps above; `source` is the
-    FROM and WHERE of the first step. Module constants only: every value is a parameter."""
-    return f"""SELECT k.order_id, k.time_band, k.status,
-           {_KIND_COLUMNS}
+           COALESCE(bool_or(k.kind <> 'absence' AND k.staff > k.n), false) AS doubled
     FROM (
-        SELECT v.order_id, v.time_band, {status} AS status,
-               {_VISIT_COLUMNS}
+        SELECT v.order_id, v.time_band, {status} AS status, v.kind, v.approved_over_granted,
+               count(*) AS n,
+               count(*) FILTER (WHERE v.flags @> '["overlap"]'::jsonb) AS overlapping,
+               sum(v.minutes) AS minutes,
+               -- Paid minutes: times the staff when double staffing is paid twice, and
+               -- rounded up to the step (used for evening and night).
+               sum(v.minutes * CASE WHEN %(twice)s THEN v.staff_count ELSE 1 END) AS plain,
+               sum((v.minutes + %(step)s - 1) / NULLIF(%(step)s, 0) * %(step)s
+                   * CASE WHEN %(twice)s THEN v.staff_count ELSE 1 END) AS rounded,
+               sum(v.staff_count) AS staff
+        FROM billing_visit v
         {source}
+            AND v.provider_id = %(provider)s AND v.municipality_id = %(municipality)s
+            AND v.date >= %(first)s AND v.date <= %(last)s
         GROUP BY 1, 2, 3, 4, 5
     ) k
     GROUP BY 1, 2, 3"""  # noqa: S608 - built from this module's constants
 
 
-# Status 3: a visit on another provider's order (the import never makes one), resolved in the
-# second part of `grp`.
 _OWN_GROUPS = _grouped(
-    """CASE WHEN v.registered_at >= %(late_after)s THEN 2
-                WHEN v.order_id IS NULL THEN 1
-                WHEN o.id IS NULL THEN 3
-                WHEN v.date >= COALESCE(o.starts_on, o.requested_start)
-                     AND (o.ends_on IS NULL OR v.date <= o.ends_on) THEN 0
-                ELSE 1 END""",
-    f"""FROM billing_visit v
-        LEFT JOIN assessments_order o ON o.id = v.order_id AND o.provider_id = %(provider)s
-        WHERE {_MONTH_VISITS}""",
+    _OWN_STATUS,
+    """LEFT JOIN assessments_order o ON o.id = v.order_id AND o.provider_id = %(provider)s
+        WHERE true""",
 )
 _OTHER_GROUPS = _grouped(
-    """CASE WHEN v.date >= COALESCE(x.starts_on, x.requested_start)
-                     AND (x.ends_on IS NULL OR v.date <= x.ends_on) THEN 0
-                ELSE 1 END""",
-    f"""FROM billing_visit v
-        JOIN assessments_order x ON x.id = v.order_id
-        WHERE {_MONTH_VISITS}
-            AND v.registered_at < %(late_after)s
-            AND EXISTS (SELECT 1 FROM own WHERE status = 3)
-            AND x.provider_id IS DISTINCT FROM %(provider)s""",  # noqa: S608 - constants
+    _OTHER_STATUS,
+    """JOIN assessments_order o ON o.id = v.order_id
+        WHERE EXISTS (SELECT 1 FROM own WHERE status = 3)
+            AND o.provider_id IS DISTINCT FROM %(provider)s
+            AND v.registered_at < %(late_after)s""",
 )
 
 _TEMPLATE = """
-WITH ord AS (
-    SELECT * FROM unnest(
+WITH own AS MATERIALIZED (
+    -- OWN_GROUPS --
+),
+grp AS NOT MATERIALIZED (
+    -- The two parts have no order in common: one row per order, band and status.
+    SELECT * FROM own WHERE status <> 3
+    UNION ALL
+    -- OTHER_GROUPS --
+),
+band AS (
+    -- One row per order and band with paid visits (one row with no band for an order
+    -- without), priced.
+    SELECT o.id, o.ref, o.citizen_id, o.service_type_id, o.granted,
+           COALESCE(g.time_band, 'day') AS time_band,
+           CASE g.time_band WHEN 'day' THEN 0 WHEN 'evening' THEN 1 WHEN 'night' THEN 2
+                WHEN 'weekend' THEN 3 ELSE 0 END AS band_rank,
+           COALESCE(g.paid_visits, 0) AS visits,
+           COALESCE(g.performed, 0) AS performed_minutes,
+           round((COALESCE(g.paid, 0) + COALESCE(g.declined_paid, 0) * o.share / 100) / 60, 2)
+               AS hours,
+           CASE COALESCE(g.time_band, 'day') WHEN 'day' THEN o.r_day
+                WHEN 'evening' THEN o.r_evening WHEN 'night' THEN o.r_night
+                ELSE o.r_weekend END AS rate,
+           COALESCE(g.absence, false) AS absence,
+           CASE WHEN g.order_id IS NULL THEN %(note_none)s
+                ELSE concat_ws(', ', %(note_performed)s,
+                    CASE WHEN g.declined THEN o.share_note END,
+                    CASE WHEN %(step)s > 0 AND g.time_band IN ('evening', 'night')
+                         THEN %(note_rounded)s END,
+                    CASE WHEN %(twice)s AND g.doubled THEN %(note_doubled)s END)
+           END AS rule
+    FROM unnest(
         %(ids)s::bigint[], %(refs)s::text[], %(citizens)s::bigint[], %(services)s::bigint[],
         %(granted)s::numeric[], %(shares)s::numeric[], %(share_notes)s::text[],
         %(r_day)s::numeric[], %(r_evening)s::numeric[], %(r_night)s::numeric[],
         %(r_weekend)s::numeric[]
     ) AS o(id, ref, citizen_id, service_type_id, granted, share, share_note,
            r_day, r_evening, r_night, r_weekend)
+    LEFT JOIN grp g ON g.order_id = o.id AND g.status = 0
 ),
-own AS MATERIALIZED (
-    -- One pass over the covering index visit_provider_month_idx; the order's period from the
-    -- provider's own orders.
-    -- OWN_GROUPS --
-),
-grp AS MATERIALIZED (
-    SELECT * FROM own WHERE status <> 3
-    UNION ALL
-    -- OTHER_GROUPS --
-),
-band AS (
-    -- A band of an order may come from both parts above: sum them.
-    SELECT g.order_id, g.time_band,
-           sum(g.paid_visits) AS visits,
-           COALESCE(sum(g.performed), 0) AS performed_minutes,
-           COALESCE(sum(g.paid), 0) + COALESCE(sum(g.declined_paid), 0) * o.share / 100
-               AS paid_minutes,
-           bool_or(g.declined) AS declined,
-           bool_or(g.doubled) AS doubled,
-           bool_or(g.absence) AS absence
-    FROM grp g
-    JOIN ord o ON o.id = g.order_id
-    WHERE g.status = 0
-    GROUP BY g.order_id, g.time_band, o.share
-),
-priced AS (
+per_order AS MATERIALIZED (
+    -- The order's sums beside each of its bands: the first band carries the granted time,
+    -- and an order with absences or (under the cap rule) more paid than granted time is
+    -- left to Python whole.
     SELECT b.*,
-           round(b.paid_minutes / 60, 2) AS hours,
-           round(b.performed_minutes::numeric / 60, 2) AS performed_hours,
-           CASE b.time_band WHEN 'day' THEN 0 WHEN 'evening' THEN 1 WHEN 'night' THEN 2
-                ELSE 3 END AS band_rank
+           row_number() OVER (PARTITION BY b.id ORDER BY b.band_rank) AS n,
+           round(sum(b.performed_minutes) OVER whole::numeric / 60, 2) AS order_performed,
+           bool_or(b.absence) OVER whole
+           OR (%(cap)s AND sum(b.hours) OVER whole > b.granted) AS rest
     FROM band b
-),
-per_order AS (
-    SELECT o.id, o.granted,
-           round(COALESCE(sum(p.performed_minutes), 0)::numeric / 60, 2) AS performed,
-           COALESCE(bool_or(p.absence), false)
-           OR (%(cap)s AND COALESCE(sum(p.hours), 0) > o.granted) AS rest
-    FROM ord o
-    LEFT JOIN priced p ON p.order_id = o.id
-    GROUP BY o.id, o.granted
-),
-lines AS (
-    SELECT o.citizen_id, o.ref, o.id AS order_id, o.service_type_id,
-           COALESCE(p.time_band, 'day') AS time_band,
-           CASE WHEN row_number() OVER (PARTITION BY o.id ORDER BY p.band_rank) = 1
-                THEN o.granted ELSE 0 END AS granted_hours,
-           COALESCE(p.performed_hours, 0) AS performed_hours,
-           COALESCE(p.hours, 0) AS hours,
-           COALESCE(p.visits, 0) AS visits,
-           CASE COALESCE(p.time_band, 'day') WHEN 'day' THEN o.r_day
-                WHEN 'evening' THEN o.r_evening WHEN 'night' THEN o.r_night
-                ELSE o.r_weekend END AS rate,
-           CASE WHEN p.order_id IS NULL THEN %(note_none)s
-                ELSE concat_ws(', ', %(note_performed)s,
-                    CASE WHEN p.declined THEN o.share_note END,
-                    CASE WHEN %(step)s > 0 AND p.time_band IN ('evening', 'night')
-                         THEN %(note_rounded)s END,
-                    CASE WHEN %(twice)s AND p.doubled THEN %(note_doubled)s END)
-           END AS rule,
-           p.band_rank
-    FROM ord o
-    JOIN per_order r ON r.id = o.id AND NOT r.rest
-    LEFT JOIN priced p ON p.order_id = o.id
+    WINDOW whole AS (PARTITION BY b.id)
 ),
 inserted AS (
     INSERT INTO billing_invoiceline (
         basis_id, citizen_id, citizen_ref, order_id, service_type_id, time_band,
         granted_hours, performed_hours, paid_hours, visits, unit, quantity, rate, amount, rule
     )
-    SELECT %(basis)s, l.citizen_id, l.ref, l.order_id, l.service_type_id, l.time_band,
-           l.granted_hours, l.performed_hours, l.hours, l.visits, %(per_hour)s, l.hours,
-           l.rate, round(l.hours * l.rate, 2), left(l.rule, 300)
-    FROM lines l
-    ORDER BY l.order_id, l.band_rank
+    SELECT %(basis)s, p.citizen_id, p.ref, p.id, p.service_type_id, p.time_band,
+           CASE WHEN p.n = 1 THEN p.granted ELSE 0 END,
+           round(p.performed_minutes::numeric / 60, 2), p.hours, p.visits, %(per_hour)s,
+           p.hours, p.rate, round(p.hours * p.rate, 2), left(p.rule, 300)
+    FROM per_order p
+    WHERE NOT p.rest
+    ORDER BY p.id, p.band_rank
     RETURNING granted_hours, performed_hours, paid_hours, amount
 )
 SELECT r.rest, r.low_ids, r.low_hours, i.lines, i.granted, i.performed, i.paid, i.amount,
@@ -200,11 +175,13 @@ FROM (
     -- visits not paid.
     SELECT COALESCE(array_agg(id ORDER BY id) FILTER (WHERE rest), '{}') AS rest,
            COALESCE(array_agg(id ORDER BY id) FILTER (WHERE low), '{}') AS low_ids,
-           COALESCE(array_agg(performed ORDER BY id) FILTER (WHERE low), '{}') AS low_hours
+           COALESCE(array_agg(order_performed ORDER BY id) FILTER (WHERE low), '{}')
+               AS low_hours
     FROM (
-        SELECT id, rest, performed,
-               NOT rest AND granted <> 0 AND performed * 100 < granted * %(low)s AS low
+        SELECT id, rest, order_performed,
+               NOT rest AND granted <> 0 AND order_performed * 100 < granted * %(low)s AS low
         FROM per_order
+        WHERE n = 1
     ) p
 ) r, (
     SELECT count(*) AS lines,
