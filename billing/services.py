@@ -215,8 +215,9 @@ def invoice_basis_compute(*, run_id: int, provider_id: int) -> InvoiceBasis | No
     (provider,) = provider_list_by_ids(ids=[provider_id])
     basis = engine.compute_basis(run, provider)
     if connection.vendor == "postgresql":
-        # The lines' foreign keys are checked now, not at commit: the commit then holds the
-        # run's row lock below only for a moment, and the other workers' bases go on. The
+        # The basis's and its deviations' foreign keys are checked now, not at commit (the
+        # lines' basis was checked by their statement, migration 0009): the commit then holds
+        # the run's row lock below only for a moment, and the other workers' bases go on. The
         # lock leaves the run's key alone (FOR NO KEY UPDATE), so it does not wait for the
         # key share the other workers' bases hold on the run through their foreign key.
         with connection.cursor() as cursor:
