@@ -103,7 +103,7 @@ class BandTime:
 
 @dataclass(slots=True)
 class OrderRow:
-    """What the run needs of an order (see assessments.selectors.order_rows_for_invoicing)."""
+    """What the run needs of an order: assessments.selectors.ORDER_ROW_FIELDS, in order."""
 
     pk: int
     service_type_id: int
@@ -561,7 +561,7 @@ def compute_basis(run: InvoiceRun, provider) -> InvoiceBasis:
     rules = ctx.rules
     InvoiceBasis.objects.filter(run=run, provider=provider).delete()
     orders = {
-        row["pk"]: OrderRow(**row)
+        row[0]: OrderRow(*row)
         for row in order_rows_for_invoicing(
             municipality_id=run.municipality_id,
             first=ctx.first,

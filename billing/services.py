@@ -230,11 +230,25 @@ def invoice_basis_compute(*, run_id: int, provider_id: int) -> InvoiceBasis | No
     # Counted in a statement of its own, after the lock: a count in the locking statement
     # would read the bases as they were before it waited for another worker's commit, miss
     # that worker's basis and leave the run running (test_two_workers_finish_...).
-    locked.providers_done = locked.bases.count()
-    locked.save(update_fields=["providers_done"])
+    locked.providers_done = _count_bases(run_id)
     if locked.providers_done >= locked.providers_total:
         _finish(locked)
     return basis
+
+
+def _count_bases(run_id: int) -> int:
+    """Store and return the run's number of bases, in one statement (each of a run's 200
+    tasks runs it; the ORM's count, save and their SQL cost about a millisecond a task)."""
+    run_table = InvoiceRun._meta.db_table
+    basis_table = InvoiceBasis._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {run_table} SET providers_done = "  # noqa: S608 - table names from models
+            f"(SELECT count(*) FROM {basis_table} WHERE run_id = %s) "
+            "WHERE id = %s RETURNING providers_done",
+            [run_id, run_id],
+        )
+        return cursor.fetchone()[0]
 
 
 @transaction.atomic
