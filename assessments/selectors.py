@@ -162,8 +162,8 @@ ORDER_ROW_FIELDS = (
     "decision__citizen__area__rate_zone",
 )
 
-# order_list_for_invoicing(...).filter(provider_id=...).values_list(*ORDER_ROW_FIELDS) as one
-# prepared text: the run reads a provider's orders in each of its 200 tasks, and building the
+# order_list_for_invoicing(...).filter(provider_id=...).values_list(*ORDER_ROW_FIELDS) written
+# out in SQL: the run reads a provider's orders in each of its 200 tasks, and building the
 # query through the ORM and its rows through values_list cost about 1 ms a task (0.2 s of a
 # run's 4 s on the bench data). tests/assessments/test_order_rows.py requires both to agree.
 _ORDER_ROWS_SQL = """
@@ -185,7 +185,7 @@ ORDER BY o.id
 
 def order_row_query_for_invoicing(*, municipality_id: int, first, last, provider_id: int):
     """The rows of order_rows_for_invoicing through the ORM (SQLite, and the test that the
-    prepared text reads the same)."""
+    SQL reads the same)."""
     return (
         order_list_for_invoicing(municipality_id=municipality_id, first=first, last=last)
         .filter(provider_id=provider_id)

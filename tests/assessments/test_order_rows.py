@@ -1,5 +1,5 @@
-"""The invoice run's order rows: on PostgreSQL one prepared text reads them, elsewhere the ORM;
-both must read the same orders and values (on SQLite both are the ORM)."""
+"""The invoice run's order rows: on PostgreSQL a statement written out in SQL reads them,
+elsewhere the ORM; both must read the same orders and values (on SQLite both are the ORM)."""
 
 import datetime
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 FIRST, LAST = MONTH, datetime.date(2026, 11, 30)
 
 
-def test_the_prepared_text_reads_what_the_orm_reads():
+def test_the_sql_reads_what_the_orm_reads():
     s = build_month()
     other = build_month(code="1486", name="Strömstad")
     kept = [
