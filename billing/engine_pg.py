@@ -19,11 +19,12 @@ paths write the same lines. See docs/adr/0008-invoice-runs.md.
 from __future__ import annotations
 
 import datetime
-import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
+
+from lov_portal.core.prepared import PreparedStatement
 
 from .constants import RateUnit
 from .models import InvoiceLine
@@ -234,23 +235,9 @@ _STATEMENT = _TEMPLATE.replace("-- OWN_GROUPS --", _OWN_GROUPS).replace(
 )
 
 
-def _prepared(statement: str) -> tuple[str, str, str]:
-    """The statement as a prepared statement: its name (with a digest of its text, so a
-    changed statement never meets an old one on a kept connection), the PREPARE command
-    (its % signs doubled for psycopg2) and the EXECUTE command with a %s per parameter in
-    the order of _PARAMETER_TYPES."""
-    positional = statement
-    for number, name in enumerate(_PARAMETER_TYPES, start=1):
-        positional = positional.replace(f"%({name})s", f"${number}")
-    assert "%(" not in positional, "a parameter without a type"
-    name = f"billing_price_lines_{hashlib.sha256(positional.encode()).hexdigest()[:12]}"
-    types = ", ".join(_PARAMETER_TYPES.values())
-    arguments = ", ".join(["%s"] * len(_PARAMETER_TYPES))
-    prepare = f"PREPARE {name} ({types}) AS {positional}".replace("%", "%%")
-    return name, prepare, f"EXECUTE {name} ({arguments})"
-
-
-_PREPARED_NAME, _PREPARE, _EXECUTE = _prepared(_STATEMENT)
+# Prepared once per database connection and then only executed: parsing and planning the
+# statement cost a small provider's task about a quarter of the statement's time.
+PRICE_LINES = PreparedStatement("billing_price_lines", _STATEMENT, _PARAMETER_TYPES)
 
 
 @dataclass
@@ -341,20 +328,12 @@ def price_lines(
         "note_doubled": "dubbelbemanning",
     }
     with connection.cursor() as cursor:
-        # Prepared once per database connection and then only executed: parsing and planning
-        # the statement cost a small provider's task about a quarter of the statement's time.
-        # Asked in each transaction (not remembered in this process), so a pooler that hands
-        # out server connections per transaction (PgBouncer) works as well.
-        cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [_PREPARED_NAME])
-        prepare = "" if cursor.fetchone() else _PREPARE + ";"
         # For this transaction only: the grouping of a large provider's month (hundreds of
         # thousands of visits) stays in memory instead of spilling to disk; and no JIT: the
         # planner's row estimates for the unnested orders are far too high, so a large
         # provider's statement passed the JIT threshold and spent seconds compiling code for
         # a query that runs in well under one.
-        cursor.execute(
-            f"{_SETTINGS} {prepare} {_EXECUTE}", [params[name] for name in _PARAMETER_TYPES]
-        )
+        PRICE_LINES.execute(cursor, params, before=_SETTINGS)
         row = cursor.fetchone()
     (rest, low_ids, low_hours, count, granted, performed, paid, amount, outside, late, over) = row
     return DatabaseLines(

@@ -10,6 +10,7 @@ from django.db import connection, connections
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from assessments import selectors as assessments_selectors
 from billing import engine, engine_pg, services
 from billing.constants import DeviationKind, RunStatus, VisitKind
 from billing.models import InvoiceBasis, InvoiceLine, InvoiceRun, Rate
@@ -181,22 +182,22 @@ def test_a_recomputed_run_reads_the_rates_again(s):
     assert after.amount == before.amount + quantity
 
 
-def test_the_pricing_statement_is_prepared_once_and_again_on_a_new_server_connection(s):
+def test_the_runs_statements_are_prepared_once_and_again_on_a_new_server_connection(s):
     if connection.vendor != "postgresql":
         skip_or_fail("prepared statements are PostgreSQL's")
+    names = [engine_pg.PRICE_LINES.name, assessments_selectors._ORDER_ROWS.name]
 
     def prepared() -> int:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT count(*) FROM pg_prepared_statements WHERE name = %s",
-                [engine_pg._PREPARED_NAME],
+                "SELECT count(*) FROM pg_prepared_statements WHERE name = ANY(%s)", [names]
             )
             return cursor.fetchone()[0]
 
     with connection.cursor() as cursor:
         cursor.execute("DEALLOCATE ALL")
     run, _ = start(s)
-    assert prepared() == 1
+    assert prepared() == 2
     assert totals(run) == EXPECTED
     # As a pooler's fresh server connection would be: nothing prepared. The next run
     # prepares it again and computes the same.
@@ -204,7 +205,7 @@ def test_the_pricing_statement_is_prepared_once_and_again_on_a_new_server_connec
         cursor.execute("DEALLOCATE ALL")
     with s["commit"](execute=True):
         services.invoice_run_recompute(run=run, actor=s["finance"])
-    assert prepared() == 1
+    assert prepared() == 2
     assert totals(InvoiceRun.objects.get(pk=run.pk)) == EXPECTED
 
 
