@@ -166,8 +166,8 @@ ORDER_ROW_FIELDS = (
 # order_list_for_invoicing(...).filter(provider_id=...).values_list(*ORDER_ROW_FIELDS) written
 # out in SQL and prepared on the connection: the run reads a provider's orders in each of its
 # 200 tasks, and building the query through the ORM, PostgreSQL planning its six-table join
-# and values_list building its rows cost about 2 ms a task (0.4 s of a run's 4 s of work on
-# the bench data). tests/assessments/test_order_rows.py requires both to agree.
+# and values_list building its rows cost about 1.5 ms a task (0.3 s of a run's 4.5 s of work
+# on the bench data). tests/assessments/test_order_rows.py requires both to agree.
 _ORDER_ROWS = PreparedStatement(
     "assessments_order_rows",
     """
