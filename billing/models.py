@@ -470,10 +470,11 @@ class InvoiceBasis(models.Model):
 class InvoiceLine(models.Model):
     """One citizen's service in a time band, with the rule that set what is paid."""
 
-    # A line belongs to its basis, and PostgreSQL guards that by statement, not by row:
-    # triggers check the bases an INSERT's lines name once per statement (and lock them as a
-    # foreign key would), and refuse to delete a basis that lines still name (migration 0009,
-    # ADR 0008). A foreign key checked 135,000 lines one by one: a tenth of the run.
+    # A line belongs to its basis, and the database guards that with triggers, on PostgreSQL
+    # by statement, not by row: they check the bases an INSERT's lines name once per
+    # statement (and lock them as a foreign key would), and refuse to delete a basis that
+    # lines still name (migration 0009, ADR 0008). A foreign key checked 135,000 lines one by
+    # one: a tenth of the run.
     basis = models.ForeignKey(
         InvoiceBasis, on_delete=models.CASCADE, related_name="lines", db_constraint=False
     )

@@ -1,6 +1,7 @@
-"""A line belongs to its basis. On PostgreSQL statement-level triggers keep what a foreign key
-kept (migration billing 0009, ADR 0008): a line names an existing basis, a basis with lines is
-not deleted, and a line being written locks its basis against a concurrent delete."""
+"""A line belongs to its basis. Triggers keep what a foreign key kept (migration billing 0009,
+ADR 0008; statement-level on PostgreSQL, row triggers on SQLite): a line names an existing
+basis, a basis with lines is not deleted, renumbered or truncated away, and on PostgreSQL a
+line being written locks its basis against a concurrent delete."""
 
 import threading
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def postgresql():
     if connection.vendor != "postgresql":
-        skip_or_fail("the triggers are PostgreSQL's")
+        skip_or_fail("TRUNCATE, isolation levels and concurrent row locks are PostgreSQL's")
 
 
 def _copy_line(line, **changes):
@@ -28,14 +29,14 @@ def _copy_line(line, **changes):
     return InvoiceLine(**values)
 
 
-def test_a_line_naming_a_missing_basis_is_refused(postgresql):
+def test_a_line_naming_a_missing_basis_is_refused():
     basis = basis_with_lines(2)
     line = basis.lines.first()
     missing = InvoiceBasis.objects.order_by("-pk").first().pk + 1000
     # Several lines in one statement, one of them wrong: the statement fails whole.
     wrong = [_copy_line(line), _copy_line(line, basis_id=missing), _copy_line(line)]
     with (
-        pytest.raises(IntegrityError, match=f"basis {missing}, which does not exist"),
+        pytest.raises(IntegrityError, match="basis .*which does not exist"),
         transaction.atomic(),
     ):
         InvoiceLine.objects.bulk_create(wrong)
@@ -46,10 +47,10 @@ def test_a_line_naming_a_missing_basis_is_refused(postgresql):
     assert basis.lines.count() == 4
 
 
-def test_a_basis_with_lines_cannot_be_deleted_behind_django(postgresql):
+def test_a_basis_with_lines_cannot_be_deleted_behind_django():
     basis = basis_with_lines(2)
     with (
-        pytest.raises(IntegrityError, match=f"basis {basis.pk} still has invoice lines"),
+        pytest.raises(IntegrityError, match="basis .*still has invoice lines"),
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
@@ -62,6 +63,43 @@ def test_a_basis_with_lines_cannot_be_deleted_behind_django(postgresql):
     # Django's cascade deletes the lines first, then the basis.
     basis.delete()
     assert not InvoiceLine.objects.exists()
+
+
+def test_a_truncate_of_the_bases_alone_is_refused(postgresql):
+    basis = basis_with_lines(2)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks: TRUNCATE refuses
+    with (
+        pytest.raises(IntegrityError, match="still has invoice lines"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("TRUNCATE billing_invoicebasis CASCADE")
+    assert basis.lines.count() == 2
+    # Both together (as manage.py flush does) leave nothing behind.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("TRUNCATE billing_invoicebasis, billing_invoiceline CASCADE")
+    assert not InvoiceLine.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_bases_are_deleted_at_read_committed_only(postgresql):
+    """Under REPEATABLE READ the delete's check would read its transaction's snapshot and miss
+    lines a concurrent transaction just committed; a foreign key rechecks with a current one.
+    The trigger refuses instead (the application runs at READ COMMITTED)."""
+    basis = document_basis(
+        run=basis_with_lines(1).run, provider=ProviderFactory(), lines=0, deviations=False
+    )
+    with (
+        pytest.raises(OperationalError, match="at READ COMMITTED only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute("DELETE FROM billing_invoicebasis WHERE id = %s", [basis.pk])
+    with transaction.atomic():
+        basis.delete()
+    assert not InvoiceBasis.objects.filter(pk=basis.pk).exists()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
