@@ -35,8 +35,18 @@ def test_a_statement_is_prepared_once_and_again_when_the_connection_lost_it():
         assert _prepared(cursor) == 1
 
 
-def test_every_parameter_needs_a_type_and_the_name_follows_the_text():
+def test_every_parameter_needs_a_type_and_the_name_follows_the_text_and_the_types():
     with pytest.raises(ValueError, match="a parameter without a type"):
         PreparedStatement("test_untyped", "SELECT %(n)s + %(m)s", {"n": "integer"})
     other = PreparedStatement("test_square", "SELECT %(n)s * 2", {"n": "integer"})
     assert other.name.startswith("test_square_") and other.name != SQUARE.name
+    wider = PreparedStatement("test_square", "SELECT %(n)s * 2", {"n": "bigint"})
+    assert wider.name != other.name
+
+
+@pytest.mark.parametrize("prefix", ["Test_square", "test-square", "t" * 51, "1test"])
+def test_a_prefix_postgresql_would_change_is_refused(prefix):
+    # PostgreSQL folds unquoted names to lower case and cuts them at 63 bytes: such a name
+    # would never be found prepared, and preparing it a second time fails.
+    with pytest.raises(ValueError, match="a prefix is lower case"):
+        PreparedStatement(prefix, "SELECT 1", {})
