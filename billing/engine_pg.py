@@ -107,7 +107,9 @@ WITH own AS MATERIALIZED (
     -- OWN_GROUPS --
 ),
 grp AS NOT MATERIALIZED (
-    -- The two parts have no order in common: one row per order, band and status.
+    -- One row per order, band and status: the second part has only other providers'
+    -- orders and no late visits (status 2), the first only this provider's paid visits
+    -- (status 0), so the paid rows the lines join on come from one part each.
     SELECT * FROM own WHERE status <> 3
     UNION ALL
     -- OTHER_GROUPS --
@@ -118,7 +120,7 @@ band AS (
     SELECT o.id, o.ref, o.citizen_id, o.service_type_id, o.granted,
            COALESCE(g.time_band, 'day') AS time_band,
            CASE g.time_band WHEN 'day' THEN 0 WHEN 'evening' THEN 1 WHEN 'night' THEN 2
-                WHEN 'weekend' THEN 3 ELSE 0 END AS band_rank,
+                ELSE 3 END AS band_rank,
            COALESCE(g.paid_visits, 0) AS visits,
            COALESCE(g.performed, 0) AS performed_minutes,
            round((COALESCE(g.paid, 0) + COALESCE(g.declined_paid, 0) * o.share / 100) / 60, 2)

@@ -6,7 +6,7 @@ import datetime
 import pytest
 
 from assessments.constants import OrderStatus
-from assessments.models import Order
+from assessments.models import Citizen, Order
 from assessments.selectors import (
     ORDER_ROW_FIELDS,
     order_row_query_for_invoicing,
@@ -37,6 +37,8 @@ def test_the_sql_reads_what_the_orm_reads():
     order_for(s, s["granted"], n=8)
     order_for(other, other["performed"], n=9)
     Order.objects.filter(pk=kept[1].pk).update(status=OrderStatus.ENDED)
+    # A citizen whose address lies in no area: the order is read, without a rate zone.
+    Citizen.objects.filter(pk=kept[2].decision.citizen_id).update(area=None)
 
     arguments = {
         "municipality_id": s["municipality"].pk,
@@ -51,3 +53,4 @@ def test_the_sql_reads_what_the_orm_reads():
     assert first["granted_hours"] == kept[0].granted_hours
     assert first["decision__citizen__area__rate_zone"] == s["area"].rate_zone
     assert first["contract__request_id"] == kept[0].contract.request_id
+    assert rows[2][ORDER_ROW_FIELDS.index("decision__citizen__area__rate_zone")] is None
