@@ -51,14 +51,22 @@ LANGUAGE plpgsql AS $$
 DECLARE
     named bigint;
 BEGIN
+    -- Each statement is planned when it first runs: new_bases exists for an UPDATE only.
+    IF TG_OP = 'UPDATE' THEN
+        IF NOT EXISTS (
+            SELECT 1 FROM old_bases o
+            WHERE NOT EXISTS (SELECT 1 FROM new_bases n WHERE n.id = o.id)
+        ) THEN
+            RETURN NULL;  -- no basis renumbered (its totals saved, say): nothing went
+        END IF;
+    END IF;
     IF TG_OP = 'TRUNCATE' THEN
         SELECT l.basis_id INTO named FROM billing_invoiceline l LIMIT 1;
     ELSIF current_setting('transaction_isolation') <> 'read committed' THEN
         RAISE object_not_in_prerequisite_state USING
             MESSAGE = 'invoice bases are deleted or renumbered at READ COMMITTED only',
             TABLE = 'billing_invoicebasis';
-    -- Each branch is planned when it first runs: new_bases exists for an UPDATE only. One
-    -- index probe per basis that went, whatever its number of lines.
+    -- One index probe per basis that went, whatever its number of lines.
     ELSIF TG_OP = 'DELETE' THEN
         SELECT o.id INTO named FROM old_bases o
         WHERE EXISTS (SELECT 1 FROM billing_invoiceline l WHERE l.basis_id = o.id)

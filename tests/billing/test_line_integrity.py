@@ -57,12 +57,17 @@ def test_a_basis_with_lines_cannot_be_deleted_behind_django(postgresql):
         cursor.execute("DELETE FROM billing_linedispute")
         cursor.execute("DELETE FROM billing_deviation WHERE basis_id = %s", [basis.pk])
         cursor.execute("DELETE FROM billing_invoicebasis WHERE id = %s", [basis.pk])
-    with pytest.raises(IntegrityError, match="still has invoice lines"), transaction.atomic():
-        InvoiceBasis.objects.filter(pk=basis.pk).update(id=basis.pk + 1000)
     assert InvoiceLine.objects.filter(basis_id=basis.pk).count() == 2
     # Django's cascade deletes the lines first, then the basis.
     basis.delete()
     assert not InvoiceLine.objects.exists()
+
+
+def test_a_basis_with_lines_cannot_be_renumbered():
+    basis = basis_with_lines(2)
+    with pytest.raises(IntegrityError, match="still has invoice lines"), transaction.atomic():
+        InvoiceBasis.objects.filter(pk=basis.pk).update(id=basis.pk + 1000)
+    assert InvoiceLine.objects.filter(basis_id=basis.pk).count() == 2
 
 
 def test_a_truncate_of_the_bases_alone_is_refused(postgresql):
@@ -83,13 +88,19 @@ def test_a_truncate_of_the_bases_alone_is_refused(postgresql):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_bases_are_deleted_at_read_committed_only(postgresql):
+def test_bases_are_deleted_at_read_committed_only_and_saved_at_any_level(postgresql):
     """Under REPEATABLE READ the delete's check would read its transaction's snapshot and miss
     lines a concurrent transaction just committed; a foreign key rechecks with a current one.
     The trigger refuses instead (the application runs at READ COMMITTED)."""
     basis = document_basis(
         run=basis_with_lines(1).run, provider=ProviderFactory(), lines=0, deviations=False
     )
+    # Saving a basis's totals takes nothing away: allowed at any level.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute("UPDATE billing_invoicebasis SET total = 1 WHERE id = %s", [basis.pk])
+    basis.refresh_from_db()
+    assert basis.total == 1
     with (
         pytest.raises(OperationalError, match="at READ COMMITTED only"),
         transaction.atomic(),
